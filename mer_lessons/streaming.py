@@ -42,13 +42,16 @@ from mer_lessons import physio
 from mer_lessons.metrics import latency_summary
 
 __all__ = [
-    "RingBuffer", "MINI_RATES", "FEATURE_DIMS", "QUADRANTS", "stream_from_arrays",
+    "RingBuffer", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS", "QUADRANTS", "stream_from_arrays",
     "stream_from_dataset", "window_features", "default_model", "StreamingPipeline",
     "StreamReport",
 ]
 
 #: Sampling rates of the mini dataset's trial items (face: frames per second).
 MINI_RATES: Dict[str, float] = {"audio": 16_000.0, "eeg": 128.0, "gsr": 32.0, "ecg": 256.0, "face": 4.0}
+#: Where a dataset item keeps each modality's rate (``item[RATE_KEYS[m]]``).
+RATE_KEYS: Dict[str, str] = {"audio": "sr", "eeg": "eeg_sr", "gsr": "gsr_sr", "ecg": "ecg_sr",
+                             "ppg": "ppg_sr", "face": "face_fps"}
 #: Feature width per modality produced by :func:`window_features` with its defaults
 #: (audio 32 log-mel bands; EEG 8 channels x 4 bands; GSR level+slope; ECG rms+range;
 #: face 4x4 pooled frame + motion).
@@ -190,7 +193,7 @@ def stream_from_dataset(ds, indices: Optional[Iterable[int]] = None, *, chunk_s:
     trials, and every chunk carries the trial's ``labels[label_key]`` as ``"label"``.
     ``indices`` may repeat (to make a long stream); default: every item once.
     """
-    rate_keys = {"audio": "sr", "eeg": "eeg_sr", "gsr": "gsr_sr", "ecg": "ecg_sr", "face": "face_fps"}
+    rate_keys = RATE_KEYS
     t0 = 0.0
     for i in (range(len(ds)) if indices is None else indices):
         item = ds[int(i)]
@@ -239,8 +242,9 @@ def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float]
       window, repeated at every step: 1/8 s at 128 Hz is too short for a theta band. D = 32.
     * ``gsr``: per step, the level (mean) and slope (last minus first sample, per second).
       D = 2.
-    * ``ecg``: per step, RMS and range (max - min); a 1 s window holds about one beat, so
-      heart rate is not estimated here. D = 2.
+    * ``ecg`` (and ``ppg``, DEAP's blood-volume pulse): per step, RMS and range (max - min);
+      a 1 s window holds about one beat, so heart rate is not estimated here. Of several
+      leads ``(C, T)`` (AMIGOS has two) the first is used. D = 2.
     * ``face``: frames are placed at their times and held (zero-order, Eq. 5 with
       ``outside="hold"``) onto the step ends; per step the held frame average-pooled to 4x4
       (/255) plus motion (mean absolute difference to the previous step's frame). D = 17.
@@ -260,8 +264,9 @@ def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float]
             bp = physio.band_powers(x2, float(rates[m]), nperseg=min(x2.shape[-1], int(2 * rates[m])))
             row = np.log10(np.asarray(bp, dtype=np.float64) + 1e-6).reshape(-1)
             feats = np.repeat(row[None], steps, axis=0)
-        elif m in ("gsr", "ecg"):
-            x1 = np.asarray(x, dtype=np.float64).reshape(-1)
+        elif m in ("gsr", "ecg", "ppg"):
+            x1 = np.asarray(x, dtype=np.float64)
+            x1 = (x1[0] if x1.ndim == 2 else x1).reshape(-1)   # several ECG leads: the first
             rows = []
             for p in _split_steps(x1, steps):
                 if p.size == 0:
@@ -351,13 +356,16 @@ class StreamingPipeline:
     the module docstring). ``label_names``: names of the model's classes (default Q1..Q4
     for 4 classes, else the class index). ``rates``: per-modality rates if the chunks do
     not carry them. Buffers hold ``buffer_s`` seconds (default ``window_s + 2 hop_s``; a
-    chunk longer than that raises).
+    chunk longer than that raises). ``sampler_on``: the modality the sampler watches
+    (default ``"audio"``, or the first modality when there is no audio, e.g. DEAP's EEG;
+    of a multichannel signal the first channel); its ``sr`` must be that modality's rate.
     """
 
     def __init__(self, model: torch.nn.Module, *, window_s: float = 1.0, hop_s: float = 0.5,
                  sampler=None, device: Any = "cpu", label_names: Optional[Sequence[str]] = None,
                  steps: int = 8, rates: Optional[Mapping[str, float]] = None,
-                 modalities: Optional[Sequence[str]] = None, buffer_s: Optional[float] = None):
+                 modalities: Optional[Sequence[str]] = None, buffer_s: Optional[float] = None,
+                 sampler_on: Optional[str] = None):
         if window_s <= 0 or hop_s <= 0:
             raise ValueError("window_s and hop_s must be > 0")
         self.device = torch.device(device)
@@ -370,6 +378,11 @@ class StreamingPipeline:
             getattr(model, "modalities", FEATURE_DIMS))
         self.buffer_s = float(buffer_s) if buffer_s is not None else self.window_s + 2 * self.hop_s
         self.label_names = list(label_names) if label_names is not None else None
+        lead = "audio" if "audio" in self.modalities else self.modalities[0]
+        self.sampler_on = sampler_on if sampler_on is not None else lead
+        if self.sampler_on not in self.modalities or self.sampler_on == "face":
+            raise ValueError(f"sampler_on must be one of the model's signal modalities "
+                             f"{[m for m in self.modalities if m != 'face']}, got {self.sampler_on!r}")
         self.reset()
 
     def reset(self) -> None:
@@ -415,12 +428,13 @@ class StreamingPipeline:
             win[m] = buf.latest(n, skip)
         return win
 
-    def _decide(self, audio: np.ndarray) -> bool:
+    def _decide(self, signal: np.ndarray) -> bool:
         if self._last is None:
             return True
         if self.sampler is None:
             return True
-        d = self.sampler.decide(np.asarray(audio, dtype=np.float64))
+        signal = np.asarray(signal, dtype=np.float64)
+        d = self.sampler.decide(signal[0] if signal.ndim == 2 else signal)
         share = float(np.mean(d.rates)) / d.frame_rate if d.rates.size else 1.0
         self._credit += min(max(share, 0.0), 1.0)
         if self._credit >= 1.0 - 1e-9:
@@ -468,7 +482,7 @@ class StreamingPipeline:
             self._next_end += self.hop_s
             t0 = time.perf_counter()
             win = self._read_window(end_t, now)
-            run = self._decide(win[lead]) if lead == "audio" else True
+            run = self._decide(win[self.sampler_on])
             t1 = time.perf_counter()
             if run:
                 label, prob = self._predict(win)

@@ -76,6 +76,7 @@ from mer_lessons.environment import get_device, set_seed
 
 __all__ = [
     "CheckpointError",
+    "DictDataset",
     "History",
     "evaluate",
     "fit",
@@ -144,6 +145,32 @@ class History:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+class DictDataset(Dataset):
+    """``(x, y)`` pairs where ``x`` is a dict of tensors (a model with several inputs).
+
+    ``inputs``: ``{name: tensor or array with N rows}``; ``y``: ``N`` labels (integer
+    classes become ``int64``). ``dataset[i]`` is ``({name: inputs[name][i]}, y[i])``; a
+    DataLoader batches it into ``({name: (B, ...)}, (B,))``.
+    """
+
+    def __init__(self, inputs, y):
+        self.inputs = {k: torch.as_tensor(np.asarray(v) if not torch.is_tensor(v) else v)
+                       for k, v in inputs.items()}
+        self.y = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y)
+        if not self.y.is_floating_point():
+            self.y = self.y.long()
+        bad = {k: len(v) for k, v in self.inputs.items() if len(v) != len(self.y)}
+        if not self.inputs or bad:
+            raise ValueError(f"DictDataset: every input needs {len(self.y)} rows like y; got {bad or 'no inputs'}")
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return {k: v[i] for k, v in self.inputs.items()}, self.y[i]
+
 
 
 def _as_dataset(data, name: str = "data") -> Dataset:
@@ -375,6 +402,7 @@ def fit(
     checkpoint_dir: str | os.PathLike | None = None,
     progress: bool = True,
     metrics=("accuracy",),
+    extra_loss: Callable | None = None,
 ) -> History:
     """Train ``model`` on ``train_data`` and return its :class:`History`.
 
@@ -418,6 +446,11 @@ def fit(
         Show a tqdm bar over the epochs with the latest loss/accuracy.
     metrics : tuple
         ``("accuracy",)`` (the default) or ``()`` to skip accuracy.
+    extra_loss : callable, optional
+        ``extra_loss(model, x)`` returning a scalar tensor added to the training loss of
+        every batch, e.g. an autoencoder's reconstruction loss (Hao et al., Eq. 8:
+        ``lambda m, x: m.reconstruction_loss(x)``). The reported losses and early stopping
+        use ``loss_fn`` only, so they stay comparable across models.
 
     Returns
     -------
@@ -479,7 +512,8 @@ def fit(
             ):
                 out = model(x)
                 loss = loss_fn(out, y)
-            scaler.scale(loss).backward()
+                total = loss if extra_loss is None else loss + extra_loss(model, x)
+            scaler.scale(total).backward()
             scaler.step(optimizer)
             scaler.update()
             b = len(y)
