@@ -351,7 +351,8 @@ def stream_scores(model: torch.nn.Module, ds, trials: Sequence[int], *, classes:
                                  hop_s=hop_s, sampler=sampler, label_names=list(classes), steps=steps,
                                  modalities=names, rates=rates)
         if warmup:
-            pipe.warmup(warmup)
+            pipe.warmup(warmup, channels={m: np.shape(first[m])[0] for m in played
+                                          if m != "face" and np.ndim(first[m]) == 2})
         source = stream_from_dataset(ds, group, modalities=played)
         report = pipe.run(({**c, "label": truth.get(str(c["trial"]))} for c in source), reset=True)
         w = report.windows.copy()

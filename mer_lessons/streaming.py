@@ -500,20 +500,28 @@ class StreamingPipeline:
             done.append(row)
         return done
 
-    def warmup(self, n: int = 3) -> None:
-        """Run features + model ``n`` times on a silent window (first calls are slow:
-        allocations, kernel selection); nothing is recorded."""
+    def warmup(self, n: int = 3, *, channels: Optional[Mapping[str, int]] = None) -> None:
+        """Run features + model ``n`` times on a quiet window (first calls are slow:
+        allocations, kernel selection); nothing is recorded.
+
+        ``channels``: channel count per multichannel modality (e.g. ``{"eeg": 32}`` for
+        DEAP, ``{"eeg": 14, "ecg": 2}`` for AMIGOS); a modality not named there takes the
+        channel count of its ring buffer once a chunk has arrived, else 8 for EEG (the
+        teaching dataset) and 1 for every other signal.
+        """
         if self.rates is None:
             raise ValueError("warmup needs rates (give rates= or process a chunk first)")
+        counts = dict(channels or {})
+        rng = np.random.default_rng(0)
         win = {}
         for m in self.modalities:
             r = self.rates[m]
+            size = int(round(self.window_s * r))
             if m == "face":
-                win[m] = np.zeros((max(1, int(round(self.window_s * r))), 48, 48), np.uint8)
-            elif m == "eeg":
-                win[m] = np.random.default_rng(0).normal(size=(8, int(round(self.window_s * r))))
-            else:
-                win[m] = np.random.default_rng(0).normal(size=int(round(self.window_s * r))) * 1e-2
+                win[m] = np.zeros((max(1, size), 48, 48), np.uint8)
+                continue
+            k = counts.get(m, self.buffers[m].channels if m in self.buffers else (8 if m == "eeg" else 1))
+            win[m] = rng.normal(size=(k, size)) if k > 1 else rng.normal(size=size) * 1e-2
         for _ in range(int(n)):
             self._predict(win)
 

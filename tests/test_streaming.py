@@ -130,3 +130,20 @@ def test_pipeline_on_dataset_stream(mini):
     with pytest.raises(ValueError, match="capacity"):
         S.StreamingPipeline(small_model(), buffer_s=1.0).process(
             {"rates": S.MINI_RATES, **{k: v for k, v in synthetic().items()}})
+
+
+def test_warmup_takes_the_channel_counts_of_the_data():
+    """DEAP's 32 EEG channels / AMIGOS's 2 ECG leads: warm-up windows must match the model's widths."""
+    torch.manual_seed(0)
+    dims = {"eeg": 32 * 4, "gsr": 2, "ecg": 2}          # band powers: channels x 4 bands
+    model = HaoRecognizer(dims, 4, code_dim=8, ae_hidden=16, lstm_hidden=16)
+    rates = {"eeg": 128.0, "gsr": 128.0, "ecg": 128.0}
+    pipe = S.StreamingPipeline(model, rates=rates)
+    with pytest.raises(ValueError, match="expected last dim 128"):
+        pipe.warmup(1)                                   # the teaching data's 8 EEG channels do not fit
+    pipe.warmup(2, channels={"eeg": 32, "ecg": 2})
+    rng = np.random.default_rng(0)
+    chunk = {"eeg": rng.normal(size=(32, 64)), "gsr": rng.normal(size=64), "ecg": rng.normal(size=(2, 64))}
+    pipe.process(chunk)
+    pipe.warmup(1)                                       # after a chunk: the ring buffers know the counts
+    assert pipe.rows == []                               # warm-up records nothing
