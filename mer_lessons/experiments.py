@@ -229,6 +229,9 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     :func:`time_window_predictions` / ``time_single_predictions`` (one window, one
     thread, model only, CPU), ``n_timing`` calls.
 
+    A model whose spec asks for ``"audio"`` gets the first modality when the windows have
+    no audio (DEAP, AMIGOS); its name then says so: ``"GRU on log-mel [no audio: eeg]"``.
+
     Returns ``(results, models)``: a DataFrame indexed by model name (columns ``paper_row``,
     ``inputs``, every :func:`score` metric, ``latency_ms``, ``parameters`` (torch only),
     ``epochs``, ``train_s``) and ``{name: trained model}``.
@@ -267,7 +270,8 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
             latency = time_window_predictions(model, test_set, n=n_timing, modalities=ms, stacked=stacked)
             extra = {"parameters": int(sum(p.numel() for p in model.parameters())),
                      "epochs": len(history.train_loss)}
-        row = score(test_set.y, pred, classes, name=spec.name)
+        name = spec.name if spec.inputs != "audio" or ms == ["audio"] else f"{spec.name} [no audio: {'+'.join(ms)}]"
+        row = score(test_set.y, pred, classes, name=name)
         row.insert(0, "inputs", "+".join(ms))
         row.insert(0, "paper_row", spec.paper_row)
         row["latency_ms"] = float(np.mean(latency) * 1000)
@@ -275,7 +279,7 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
             row[k] = v
         row["train_s"] = train_s
         rows.append(row)
-        models[spec.name] = model
+        models[name] = model
     return pd.concat(rows), models
 
 

@@ -273,6 +273,17 @@ def test_full_model_beats_chance_on_the_teaching_data(compared, split_sets):
     assert ours["parameters"] > 0 and ours["latency_ms"] > 0 and np.isnan(results.loc["k-NN", "parameters"])
 
 
+def test_audio_model_without_audio_says_what_it_read(split_sets):
+    """DEAP/AMIGOS have no audio: the "GRU on log-mel" row reads the first modality and its name says so."""
+    body = [m for m in split_sets[0].modalities if m != "audio"]
+    sets = [part.select(body) for part in split_sets]
+    specs = [s for s in X.TABLE3_MODELS if s.name == "GRU on log-mel"]
+    results, models = X.compare_models(*sets, specs=specs, epochs=1, n_timing=2, progress=False, device="cpu")
+    name = f"GRU on log-mel [no audio: {body[0]}]"
+    assert list(results.index) == [name] and list(models) == [name]
+    assert results.loc[name, "inputs"] == body[0] and results.loc[name, "paper_row"] == "GRU + Spectrogram features"
+
+
 def test_table3_beside_paper_lists_every_paper_row(compared):
     table = X.table3_beside_paper(compared[0])
     assert len(table) == 14 and (table["ours"] == "not built").sum() == 11
