@@ -65,5 +65,5 @@ def test_notebook_07_runs_on_the_papers_datasets(tmp_path, name, modalities):
     assert "no listener in two parts: True" in text
     assert "sampling skips windows and never adds any: True" in text
     # the windows hold the dataset's own body signals, and the stream ran on them
-    assert f"feature widths: {{" in text and all(f"'{m}'" in text for m in modalities.split(", "))
+    assert "feature widths: {" in text and all(f"'{m}'" in text for m in modalities.split(", "))
     assert "processed (" in text and "only one test listener" not in text
