@@ -212,7 +212,7 @@ def main(argv=None) -> int:
                             pad_mode="constant", verbose=False).to(device)
             nn_fns = {
                 # nnAudio returns the power mel; dB with the same per-clip rule as ours
-                "log-mel": lambda: features.power_to_db(mel(X), ref=1.0, amin=1e-10, top_db=80.0),
+                "log-mel": lambda: features.batch_power_to_db(mel(X), ref=1.0, amin=1e-10, top_db=80.0),
                 "MFCC": lambda: mfcc(X),
             }
             for feat, f in nn_fns.items():

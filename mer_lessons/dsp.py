@@ -16,7 +16,11 @@ teaches it:
 Conventions (the same as librosa, so that students can switch between the two):
 
 * A signal ``y`` is a 1-D float array of samples (mono). Multi-channel input is *not*
-  accepted: pass one channel at a time (a ``ValueError`` names the argument otherwise).
+  accepted: pass one channel at a time (a ``WrongShapeError`` says so otherwise).
+* Bad arguments raise the errors of :mod:`mer_lessons.validation` (all subclasses of
+  ``ValueError``; a wrong type is also a ``TypeError``), with one message style:
+  ``"stft: n_fft must be an integer >= 1, got 0"`` (function, argument, what was
+  expected, what came).
 * Spectrograms are ``(n_bins, n_frames)``: frequency down the rows, time along the
   columns; frames produced by :func:`frame_signal` are columns as well.
 * Frequencies are in Hz, times in seconds, lengths (``n_fft``, ``hop_length``,
@@ -43,7 +47,7 @@ rest to float64 rounding):
   method, so the two agree closely but not exactly.
 * ``preemphasis`` keeps the first sample; librosa extrapolates it.
 
-Papers (full texts in ``shared/papers``):
+Papers (cited through :mod:`mer_lessons.papers`, e.g. ``papers.cite("hao")``):
 
 * Hao, Li, Wen — *Real-time music emotion recognition based on multimodal fusion*
   ("Hao et al."): Eq. 1 (DFT), Eq. 2 (FVR), Eq. 3 (dynamic sampling rate),
@@ -66,6 +70,23 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
+from mer_lessons.validation import (
+    EmptyInputError,
+    InputError,
+    OutOfRangeError,
+    UnknownOptionError,
+    WrongShapeError,
+    WrongTypeError,
+    as_choice,
+    as_float,
+    as_frequency,
+    as_frequency_band,
+    as_int,
+    as_sample_rate,
+    as_signal,
+    message,
+)
+
 __all__ = [
     # framing, windows
     "frame_signal",
@@ -73,6 +94,8 @@ __all__ = [
     "pad_center",
     "fft_frequencies",
     "frame_times",
+    "ms_to_samples",
+    "next_power_of_two",
     "preemphasis",
     "alias_frequency",
     "window_response_db",
@@ -112,7 +135,7 @@ __all__ = [
     "chroma_stft",
     "PITCH_CLASSES",
     # wide/narrowband, gammatone
-    "Spectrogram",
+    "SpectrogramWithAxes",
     "wideband_spectrogram",
     "narrowband_spectrogram",
     "wide_and_narrowband_spectrograms",
@@ -154,6 +177,9 @@ PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"
 _TINY = np.finfo(np.float64).tiny
 _STFT_PAD_MODES = ("constant", "edge", "linear_ramp", "reflect", "symmetric", "empty")
 
+#: What the ``window`` argument of this module accepts: one of the names of
+#: :func:`get_window` or an array of ``win_length`` samples. (The torch modules of
+#: :mod:`mer_lessons.features` accept more: :data:`mer_lessons.features.LibrosaWindowSpec`.)
 WindowSpec = Union[str, np.ndarray]
 
 
@@ -162,87 +188,54 @@ WindowSpec = Union[str, np.ndarray]
 # ---------------------------------------------------------------------------------------
 
 
-def _as_signal(y, name: str = "y", min_length: int = 1) -> np.ndarray:
-    """Return ``y`` as a finite 1-D float64 array or raise ``ValueError`` naming it."""
-    if y is None:
-        raise ValueError(f"{name} is required (got None)")
-    arr = np.asarray(y)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.floating)
-        or np.issubdtype(arr.dtype, np.integer)
-        or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise ValueError(f"{name} must be a real-valued numeric array, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D (mono) signal, got shape {arr.shape}; "
-            "pass one channel at a time, e.g. y[0] or y.mean(axis=0)"
-        )
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (0 samples)")
-    if arr.size < min_length:
-        raise ValueError(f"{name} has {arr.size} samples, at least {min_length} needed")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
+_MONO_HINT = "pass one channel at a time (mono), e.g. y[0] or y.mean(axis=0)"
 
 
-def _as_int(value, name: str, minimum: int = 1) -> int:
-    """Check that ``value`` is an integer >= ``minimum``; raise ``ValueError`` naming it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            value = int(value)
-        else:
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
+def _mono(y, name: str = "y", min_length: int = 1, *, where: Optional[str] = None) -> np.ndarray:
+    """``y`` as a finite 1-D float64 array (:func:`mer_lessons.validation.as_signal`, mono)."""
+    return as_signal(y, name, where=where, ndim=1, min_length=min_length, hint=_MONO_HINT)
 
 
-def _as_positive_float(value, name: str, allow_zero: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return v
-
-
-def _stft_lengths(n_fft, hop_length, win_length) -> tuple[int, int, int]:
+def _stft_lengths(n_fft, hop_length, win_length, *, where: str) -> tuple[int, int, int]:
     """Validate and fill in (n_fft, hop_length, win_length) with librosa's defaults."""
-    n_fft = _as_int(n_fft, "n_fft", 1)
-    win_length = n_fft if win_length is None else _as_int(win_length, "win_length", 1)
+    n_fft = as_int(n_fft, "n_fft", where=where)
+    win_length = n_fft if win_length is None else as_int(win_length, "win_length", where=where)
     if win_length > n_fft:
-        raise ValueError(
-            f"win_length={win_length} must be <= n_fft={n_fft} (the window is zero-padded "
-            "to n_fft, never truncated)"
-        )
+        raise OutOfRangeError(message(
+            "win_length", f"<= n_fft={n_fft}", win_length, where=where,
+            hint="the window is zero-padded to n_fft, never truncated"))
     if hop_length is None:
         hop_length = max(1, win_length // 4)
     else:
-        hop_length = _as_int(hop_length, "hop_length", 1)
+        hop_length = as_int(hop_length, "hop_length", where=where)
     return n_fft, hop_length, win_length
 
 
-def _check_sr(sr) -> float:
-    return _as_positive_float(sr, "sr")
+def _fmin_fmax(sr: float, fmin, fmax, *, where: str) -> tuple[float, float]:
+    """``0 <= fmin < fmax <= sr / 2`` in Hz (``fmax=None``: ``sr / 2``), via :func:`as_frequency_band`."""
+    return as_frequency_band(fmin, sr / 2.0 if fmax is None else fmax, sr, names=("fmin", "fmax"),
+                             allow_zero=True, nyquist_ok=True, where=where)
 
 
-def _check_fmin_fmax(sr: float, fmin, fmax) -> tuple[float, float]:
-    fmin = _as_positive_float(fmin, "fmin", allow_zero=True)
-    nyquist = sr / 2.0
-    fmax = nyquist if fmax is None else _as_positive_float(fmax, "fmax")
-    if fmax > nyquist * (1 + 1e-12):
-        raise ValueError(f"fmax={fmax} Hz is above the Nyquist frequency sr/2={nyquist} Hz")
-    if fmin >= fmax:
-        raise ValueError(f"fmin={fmin} Hz must be below fmax={fmax} Hz")
-    return fmin, fmax
+def _transform_input(x, name: str, *, where: str, axis: int = -1, real: bool = False) -> np.ndarray:
+    """``x`` as an array (any number of dimensions) with at least one sample along ``axis``.
+
+    ``real=True`` converts to float64 (the DCT); otherwise the dtype is kept (complex allowed).
+    """
+    arr = np.asarray(x, dtype=np.float64) if real else np.asarray(x)
+    if arr.ndim == 0:
+        raise WrongShapeError(message(name, "an array with at least one axis", "a scalar", where=where,
+                                      describe=False))
+    if not -arr.ndim <= axis < arr.ndim:
+        raise OutOfRangeError(message("axis", f"an axis of {name} (in [{-arr.ndim}, {arr.ndim - 1}])", axis,
+                                      where=where))
+    if arr.shape[axis] == 0:
+        raise EmptyInputError(message(name, f"at least one sample long along axis {axis}", f"shape {arr.shape}",
+                                      where=where, describe=False))
+    return arr
 
 
-def _normalize(S: np.ndarray, norm, axis: int) -> np.ndarray:
+def _normalize(S: np.ndarray, norm, axis: int, *, where: Optional[str] = None) -> np.ndarray:
     """Scale slices of ``S`` along ``axis`` to unit ``norm`` (None, inf, -inf, 0 or p > 0).
 
     Slices whose norm is below the smallest positive float are left as they are (silent
@@ -260,7 +253,7 @@ def _normalize(S: np.ndarray, norm, axis: int) -> np.ndarray:
     elif isinstance(norm, numbers.Real) and norm > 0:
         length = np.sum(mag**norm, axis=axis, keepdims=True) ** (1.0 / norm)
     else:
-        raise ValueError(f"norm must be None, inf, -inf, 0 or a positive number, got {norm!r}")
+        raise UnknownOptionError(message("norm", "None, inf, -inf, 0 or a positive number", norm, where=where))
     length = np.where(length < _TINY, 1.0, length)
     return S / length
 
@@ -289,13 +282,12 @@ def frame_signal(y, frame_length: int, hop_length: int) -> np.ndarray:
 
     Taught in ``01_sound_and_fourier`` (Liu et al., Eq. 1 starts from such frames).
     """
-    y = _as_signal(y)
-    frame_length = _as_int(frame_length, "frame_length", 1)
-    hop_length = _as_int(hop_length, "hop_length", 1)
+    y = _mono(y, where="frame_signal")
+    frame_length = as_int(frame_length, "frame_length", where="frame_signal")
+    hop_length = as_int(hop_length, "hop_length", where="frame_signal")
     if y.size < frame_length:
-        raise ValueError(
-            f"y has {y.size} samples, fewer than frame_length={frame_length}"
-        )
+        raise EmptyInputError(message("y", f"at least frame_length={frame_length} samples long", y.size,
+                                      where="frame_signal"))
     windows = np.lib.stride_tricks.sliding_window_view(y, frame_length)  # (n - L + 1, L)
     return windows[::hop_length].T
 
@@ -321,9 +313,9 @@ def get_window(name: str, n: int, periodic: bool = True) -> np.ndarray:
 
     Taught in ``01_sound_and_fourier`` (windows and spectral leakage).
     """
-    n = _as_int(n, "n", 1)
+    n = as_int(n, "n", where="get_window")
     if not isinstance(name, str):
-        raise ValueError(f"name must be a window name (str), got {name!r}")
+        raise WrongTypeError(message("name", "a window name (str)", name, where="get_window"))
     key = name.lower().strip()
     aliases = {"hanning": "hann", "boxcar": "rectangular", "rect": "rectangular",
                "rectangle": "rectangular", "ones": "rectangular"}
@@ -335,9 +327,8 @@ def get_window(name: str, n: int, periodic: bool = True) -> np.ndarray:
         "rectangular": (1.0,),
     }
     if key not in coefficients:
-        raise ValueError(
-            f"name={name!r} is not a known window; use one of hann, hamming, blackman, rectangular"
-        )
+        raise UnknownOptionError(message("name", "a known window: one of 'hann', 'hamming', 'blackman', "
+                                         "'rectangular'", name, where="get_window"))
     if n == 1:
         return np.ones(1)
     M = n if periodic else n - 1
@@ -355,21 +346,20 @@ def pad_center(x: np.ndarray, size: int) -> np.ndarray:
     ``util.pad_center``). Taught in ``02_stft_and_spectrograms``.
     """
     x = np.asarray(x)
-    size = _as_int(size, "size", 1)
+    size = as_int(size, "size", where="pad_center")
     if x.shape[-1] > size:
-        raise ValueError(f"size={size} is smaller than the input length {x.shape[-1]}")
+        raise OutOfRangeError(message("size", f">= the input length {x.shape[-1]}", size, where="pad_center"))
     left = (size - x.shape[-1]) // 2
     return np.pad(x, (left, size - x.shape[-1] - left))
 
 
-def _resolve_window(window: WindowSpec, win_length: int) -> np.ndarray:
+def _resolve_window(window: WindowSpec, win_length: int, *, where: Optional[str] = None) -> np.ndarray:
     if isinstance(window, str):
         return get_window(window, win_length, periodic=True)
     w = np.asarray(window, dtype=np.float64)
     if w.ndim != 1 or w.size != win_length:
-        raise ValueError(
-            f"window array must be 1-D with win_length={win_length} samples, got shape {w.shape}"
-        )
+        raise WrongShapeError(message("window", f"a window name or a 1-D array of win_length={win_length} samples",
+                                      f"shape {w.shape}", where=where, describe=False))
     return w
 
 
@@ -378,8 +368,8 @@ def fft_frequencies(sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
 
     Taught in ``01_sound_and_fourier``.
     """
-    sr = _check_sr(sr)
-    n_fft = _as_int(n_fft, "n_fft", 1)
+    sr = as_sample_rate(sr, where="fft_frequencies")
+    n_fft = as_int(n_fft, "n_fft", where="fft_frequencies")
     return np.arange(1 + n_fft // 2) * (sr / n_fft)
 
 
@@ -390,9 +380,42 @@ def frame_times(n_frames: int, sr: float = 22050, hop_length: int = 512, offset:
     ``t * hop_length``, so ``offset=0`` gives frame centres; for ``center=False`` pass
     ``offset=n_fft // 2``. Shape ``(n_frames,)``. Taught in ``02_stft_and_spectrograms``.
     """
-    n_frames = _as_int(n_frames, "n_frames", 0)
-    hop_length = _as_int(hop_length, "hop_length", 1)
-    return (np.arange(n_frames) * hop_length + offset) / _check_sr(sr)
+    n_frames = as_int(n_frames, "n_frames", minimum=0, where="frame_times")
+    hop_length = as_int(hop_length, "hop_length", where="frame_times")
+    return (np.arange(n_frames) * hop_length + offset) / as_sample_rate(sr, where="frame_times")
+
+
+def ms_to_samples(ms: float, sr: float, name: str = "ms", *, minimum: int = 1,
+                  where: Optional[str] = None) -> int:
+    """A duration in milliseconds as a whole number of samples: ``round(ms * sr / 1000)``.
+
+    Window and hop lengths given in ms (Zhao et al.'s ~3 ms and ~25 ms windows) become
+    sample counts this way, e.g. 25 ms at 16 kHz is 400 samples. Raises
+    :class:`~mer_lessons.validation.OutOfRangeError` if ``ms`` is not > 0 or if the result
+    is below ``minimum`` samples (bad types and NaN raise the other
+    :mod:`mer_lessons.validation` errors); ``name`` and ``where`` (the argument and the
+    function the student called) go into the message. Returns an ``int``.
+    Taught in ``02_stft_and_spectrograms``.
+    """
+    sr = as_sample_rate(sr, where=where)
+    ms = as_float(ms, name, minimum=0, low_open=True, where=where, unit="ms")
+    minimum = as_int(minimum, "minimum", minimum=0, where=where)
+    n = int(round(ms * sr / 1000.0))
+    if n < minimum:
+        raise OutOfRangeError(message(
+            name, f"at least {minimum} sample{'s' if minimum > 1 else ''} long at sr={sr:g} Hz "
+            f"(>= {1000.0 * (minimum - 0.5) / sr:g} ms)", f"{ms:g} ms = {n} samples", where=where, describe=False))
+    return n
+
+
+def next_power_of_two(n: int) -> int:
+    """The smallest power of two ``>= n`` (1 for ``n <= 1``): the usual ``n_fft`` for a window of ``n`` samples.
+
+    ``next_power_of_two(400) == 512``; a power of two is returned unchanged. An ``int``
+    in, an ``int`` out. Taught in ``02_stft_and_spectrograms``.
+    """
+    n = as_int(n, "n", minimum=None, where="next_power_of_two")
+    return 1 if n <= 1 else 1 << (n - 1).bit_length()
 
 
 def preemphasis(y, coef: float = 0.97) -> np.ndarray:
@@ -405,7 +428,7 @@ def preemphasis(y, coef: float = 0.97) -> np.ndarray:
     differs only in the first sample, which it extrapolates.) Shape ``(n,) -> (n,)``.
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
+    y = _mono(y, where="preemphasis")
     out = y.copy()
     out[1:] -= float(coef) * y[:-1]
     return out
@@ -419,10 +442,11 @@ def alias_frequency(freq, sr: float):
     of ``sr``, a value in ``[0, sr / 2]``. Frequencies below the Nyquist frequency map to
     themselves. Scalar or array in, same shape out. Taught in ``01_sound_and_fourier``.
     """
-    sr = _check_sr(sr)
+    sr = as_sample_rate(sr, where="alias_frequency")
     freq = np.asarray(freq, dtype=np.float64)
     if np.any(freq < 0):
-        raise ValueError("freq must be non-negative (Hz)")
+        raise OutOfRangeError(message("freq", "non-negative (Hz)", freq.item() if freq.ndim == 0 else freq,
+                                      where="alias_frequency"))
     folded = np.abs(freq - sr * np.round(freq / sr))
     return folded.item() if folded.ndim == 0 else folded
 
@@ -442,8 +466,8 @@ def window_response_db(window, oversample: int = 64) -> tuple[np.ndarray, np.nda
 
     Taught in ``01_sound_and_fourier`` (windows and leakage).
     """
-    w = _as_signal(window, "window", min_length=2)
-    oversample = _as_int(oversample, "oversample", 1)
+    w = _mono(window, "window", min_length=2, where="window_response_db")
+    oversample = as_int(oversample, "oversample", where="window_response_db")
     n_fft = oversample * w.size
     magnitude = np.abs(np.fft.rfft(w, n=n_fft))
     response = 20 * np.log10(np.maximum(magnitude / magnitude.max(), 1e-15))
@@ -461,7 +485,8 @@ def highest_sidelobe_db(window, oversample: int = 64) -> float:
     _, response = window_response_db(window, oversample)
     rising = np.flatnonzero(np.diff(response) > 0)
     if rising.size == 0:
-        raise ValueError("window has no side lobes at this resolution; increase oversample")
+        raise InputError(message("window", "a window with side lobes at this resolution", "none",
+                                 where="highest_sidelobe_db", describe=False, hint="increase oversample"))
     return float(response[rising[0]:].max())
 
 
@@ -477,7 +502,7 @@ def dft_matrix(n: int) -> np.ndarray:
     and of Liu et al., Eq. 1. The product ``k m`` is reduced modulo ``n`` before taking the
     exponential so that large ``n`` keeps full precision. Taught in ``01_sound_and_fourier``.
     """
-    n = _as_int(n, "n", 1)
+    n = as_int(n, "n", where="dft_matrix")
     k = np.arange(n)
     return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n)
 
@@ -494,9 +519,7 @@ def dft(x) -> np.ndarray:
     X : complex array, shape (..., N); ``X[k]`` is the component at ``k sr / N`` Hz.
     Equal to ``numpy.fft.fft(x)`` up to rounding. Taught in ``01_sound_and_fourier``.
     """
-    x = np.asarray(x)
-    if x.ndim == 0 or x.shape[-1] == 0:
-        raise ValueError("x must have at least one sample along its last axis")
+    x = _transform_input(x, "x", where="dft")
     return x @ dft_matrix(x.shape[-1])  # W is symmetric, so x @ W == (W @ x^T)^T
 
 
@@ -566,9 +589,7 @@ def fft(x) -> np.ndarray:
     X : complex128 array, shape (..., N), the DFT of Hao et al., Eq. 1; matches
     ``numpy.fft.fft`` to ~1e-12 relative. Taught in ``01_sound_and_fourier``.
     """
-    x = np.asarray(x)
-    if x.ndim == 0 or x.shape[-1] == 0:
-        raise ValueError("x must have at least one sample along its last axis")
+    x = _transform_input(x, "x", where="fft")
     n = x.shape[-1]
     if n & (n - 1) == 0:
         return _fft_radix2(x)
@@ -580,9 +601,7 @@ def ifft(X) -> np.ndarray:
     ``conj(fft(conj(X))) / N``. Shape ``(..., N) -> (..., N)``, complex.
     Taught in ``01_sound_and_fourier``.
     """
-    X = np.asarray(X)
-    if X.ndim == 0 or X.shape[-1] == 0:
-        raise ValueError("X must have at least one sample along its last axis")
+    X = _transform_input(X, "X", where="ifft")
     return np.conj(fft(np.conj(X))) / X.shape[-1]
 
 
@@ -595,7 +614,8 @@ def rfft(x) -> np.ndarray:
     """
     x = np.asarray(x)
     if np.iscomplexobj(x):
-        raise ValueError("x must be real for rfft; use fft for complex input")
+        raise WrongTypeError(message("x", "real", x, where="rfft", hint="use fft for complex input"))
+    x = _transform_input(x, "x", where="rfft")
     return fft(x)[..., : x.shape[-1] // 2 + 1]
 
 
@@ -645,19 +665,23 @@ def stft(
 
     Taught in ``02_stft_and_spectrograms``.
     """
-    y = _as_signal(y)
-    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length)
-    win = pad_center(_resolve_window(window, win_length), n_fft)
+    return _stft(y, n_fft, hop_length, win_length, window, center, pad_mode, use_own_fft, where="stft")
+
+
+def _stft(y, n_fft=2048, hop_length=None, win_length=None, window="hann", center=True, pad_mode="constant",
+          use_own_fft=False, *, where: str):
+    """:func:`stft`, with errors naming ``where`` (the public function the student called)."""
+    y = _mono(y, where=where)
+    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length, where=where)
+    win = pad_center(_resolve_window(window, win_length, where=where), n_fft)
     if center:
-        if pad_mode not in _STFT_PAD_MODES:
-            raise ValueError(f"pad_mode={pad_mode!r} is not supported; use one of {_STFT_PAD_MODES}")
+        as_choice(pad_mode, "pad_mode", _STFT_PAD_MODES, where=where)
         if n_fft > y.size:
-            warnings.warn(f"n_fft={n_fft} is larger than the signal ({y.size} samples)", stacklevel=2)
+            warnings.warn(f"n_fft={n_fft} is larger than the signal ({y.size} samples)", stacklevel=3)
         y = np.pad(y, n_fft // 2, mode=pad_mode)
     elif n_fft > y.size:
-        raise ValueError(
-            f"n_fft={n_fft} is larger than the signal (y has {y.size} samples) and center=False"
-        )
+        raise OutOfRangeError(message("n_fft", f"<= the signal length ({y.size} samples) with center=False",
+                                      n_fft, where=where, hint="use center=True or a longer signal"))
     frames = frame_signal(y, n_fft, hop_length).T * win  # (n_frames, n_fft), contiguous rows
     if use_own_fft:
         spectrum = rfft(frames)
@@ -698,19 +722,22 @@ def istft(
     """
     D = np.asarray(stft_matrix)
     if D.ndim != 2:
-        raise ValueError(f"stft_matrix must be 2-D (n_bins, n_frames), got shape {D.shape}")
+        raise WrongShapeError(message("stft_matrix", "2-D (n_bins, n_frames)", f"shape {D.shape}", where="istft",
+                                      describe=False))
     if D.shape[1] == 0:
-        raise ValueError("stft_matrix has no frames")
+        raise EmptyInputError(message("stft_matrix", "at least one frame", f"shape {D.shape}", where="istft",
+                                      describe=False))
     if n_fft is None:
         n_fft = 2 * (D.shape[0] - 1)
-    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length)
+    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length, where="istft")
     if D.shape[0] != 1 + n_fft // 2:
-        raise ValueError(f"stft_matrix has {D.shape[0]} rows, expected 1 + n_fft//2 = {1 + n_fft // 2}")
-    win = pad_center(_resolve_window(window, win_length), n_fft)
+        raise WrongShapeError(message("stft_matrix", f"1 + n_fft // 2 = {1 + n_fft // 2} rows", f"{D.shape[0]}",
+                                      where="istft", describe=False))
+    win = pad_center(_resolve_window(window, win_length, where="istft"), n_fft)
 
     n_frames = D.shape[1]
     if length is not None:
-        length = _as_int(length, "length", 1)
+        length = as_int(length, "length", where="istft")
         padded = length + 2 * (n_fft // 2) if center else length
         n_frames = min(n_frames, int(np.ceil(padded / hop_length)))
 
@@ -736,20 +763,22 @@ def istft(
     return np.pad(signal, (0, length - signal.size))
 
 
-def _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power):
+def _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power, *, where: str):
     """``(|STFT(y)|**power, n_fft)``, or ``(S, n_fft inferred from S)`` when ``S`` is given."""
     if S is not None:
         S = np.asarray(S)
         if S.ndim != 2:
-            raise ValueError(f"S must be 2-D (n_bins, n_frames), got shape {S.shape}")
+            raise WrongShapeError(message("S", "2-D (n_bins, n_frames)", f"shape {S.shape}", where=where,
+                                          describe=False))
         if n_fft is None or n_fft // 2 + 1 != S.shape[0]:
             n_fft = 2 * (S.shape[0] - 1)
         return S, n_fft
     if y is None:
-        raise ValueError("either y (a signal) or S (a spectrogram) is required")
-    power = _as_positive_float(power, "power")
-    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-             center=center, pad_mode=pad_mode)
+        raise WrongTypeError(message("y", "a signal (or S a spectrogram)", "None for both", where=where,
+                                     describe=False))
+    power = as_float(power, "power", minimum=0, low_open=True, where=where)
+    D = _stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+              center=center, pad_mode=pad_mode, where=where)
     return np.abs(D) ** power, n_fft
 
 
@@ -769,7 +798,8 @@ def power_spectrogram(
     feature functions). Returns shape (1 + n_fft // 2, n_frames), units of ``y**power``.
     Taught in ``02_stft_and_spectrograms``.
     """
-    return _spectrogram(y, None, n_fft, hop_length, win_length, window, center, pad_mode, power)[0]
+    return _spectrogram(y, None, n_fft, hop_length, win_length, window, center, pad_mode, power,
+                        where="power_spectrogram")[0]
 
 
 def power_to_db(S, ref: Union[float, Callable] = 1.0, amin: float = 1e-10,
@@ -783,15 +813,14 @@ def power_to_db(S, ref: Union[float, Callable] = 1.0, amin: float = 1e-10,
     dB is the same up to the factor ``10 / ln 10``. Taught in ``02_stft_and_spectrograms``.
     """
     S = np.asarray(S)
-    amin = _as_positive_float(amin, "amin")
+    amin = as_float(amin, "amin", minimum=0, low_open=True, where="power_to_db")
     if np.iscomplexobj(S):
         warnings.warn("power_to_db got complex input; using its magnitude", stacklevel=2)
         S = np.abs(S)
     ref_value = ref(S) if callable(ref) else np.abs(ref)
     db = 10.0 * np.log10(np.maximum(amin, S)) - 10.0 * np.log10(np.maximum(amin, ref_value))
     if top_db is not None:
-        if top_db < 0:
-            raise ValueError(f"top_db must be >= 0, got {top_db}")
+        top_db = as_float(top_db, "top_db", minimum=0, where="power_to_db")
         db = np.maximum(db, db.max() - top_db)
     return db
 
@@ -805,7 +834,7 @@ def amplitude_to_db(S, ref: Union[float, Callable] = 1.0, amin: float = 1e-5,
     """
     magnitude = np.abs(np.asarray(S))
     ref_value = ref(magnitude) if callable(ref) else np.abs(ref)
-    amin = _as_positive_float(amin, "amin")
+    amin = as_float(amin, "amin", minimum=0, low_open=True, where="amplitude_to_db")
     return power_to_db(magnitude**2, ref=ref_value**2, amin=amin**2, top_db=top_db)
 
 
@@ -914,7 +943,7 @@ def mel_frequencies(n_mels: int = 128, fmin: float = 0.0, fmax: float = 11025.0,
 
     Shape (n_mels,). Taught in ``02_stft_and_spectrograms``.
     """
-    n_mels = _as_int(n_mels, "n_mels", 1)
+    n_mels = as_int(n_mels, "n_mels", where="mel_frequencies")
     mels = np.linspace(hz_to_mel(fmin, htk=htk), hz_to_mel(fmax, htk=htk), n_mels)
     return np.asarray(mel_to_hz(mels, htk=htk))
 
@@ -949,10 +978,14 @@ def mel_filterbank(
     weights : array, shape (n_mels, 1 + n_fft // 2); ``weights @ |STFT|^2`` is the mel
     spectrogram. Taught in ``02_stft_and_spectrograms``.
     """
-    sr = _check_sr(sr)
-    n_fft = _as_int(n_fft, "n_fft", 1)
-    n_mels = _as_int(n_mels, "n_mels", 1)
-    fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
+    return _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype, where="mel_filterbank")
+
+
+def _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, dtype, *, where: str) -> np.ndarray:
+    sr = as_sample_rate(sr, where=where)
+    n_fft = as_int(n_fft, "n_fft", where=where)
+    n_mels = as_int(n_mels, "n_mels", where=where)
+    fmin, fmax = _fmin_fmax(sr, fmin, fmax, where=where)
     bin_freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
     edges = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax, htk=htk)  # (n_mels + 2,)
     widths = np.diff(edges)
@@ -962,17 +995,16 @@ def mel_filterbank(
     falling = offsets[2:] / widths[1:, None]     # 1 at centre, 0 at right edge
     weights = np.maximum(0.0, np.minimum(rising, falling))
     if isinstance(norm, str):
-        if norm != "slaney":
-            raise ValueError(f"norm={norm!r}: use 'slaney', None or a number")
+        as_choice(norm, "norm", ("slaney",), where=where)
         weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
     else:
-        weights = _normalize(weights, norm, axis=-1)
+        weights = _normalize(weights, norm, axis=-1, where=where)
     empty = (edges[:-2] > 0) & (weights.max(axis=1) <= 0)
     if np.any(empty):
         warnings.warn(
             f"{int(empty.sum())} mel filters are empty (narrower than one FFT bin); "
             "use a larger n_fft or fewer n_mels",
-            stacklevel=2,
+            stacklevel=3,
         )
     return weights.astype(dtype, copy=False)
 
@@ -1006,9 +1038,16 @@ def mel_spectrogram(
     M : array, shape (n_mels, n_frames), power (units of ``|STFT|^power``).
     Taught in ``02_stft_and_spectrograms``.
     """
-    sr = _check_sr(sr)
-    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power)
-    basis = mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm)
+    return _mel_spectrogram(y, sr, S, n_fft, hop_length, win_length, window, center, pad_mode, power, n_mels,
+                            fmin, fmax, htk, norm, where="mel_spectrogram")
+
+
+def _mel_spectrogram(y=None, sr=22050, S=None, n_fft=2048, hop_length=512, win_length=None, window="hann",
+                     center=True, pad_mode="constant", power=2.0, n_mels=128, fmin=0.0, fmax=None, htk=False,
+                     norm="slaney", *, where: str) -> np.ndarray:
+    sr = as_sample_rate(sr, where=where)
+    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, power, where=where)
+    basis = _mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm, np.float64, where=where)
     return basis @ S
 
 
@@ -1026,15 +1065,14 @@ def dct_matrix(n_out: int, n_in: int, norm: Optional[str] = "ortho") -> np.ndarr
     the ortho form except that it also uses ``sqrt(2/M)`` for ``c = 0``; Liu et al., Eq. 4
     prints the unscaled sum (half of ``norm=None``). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    n_out = _as_int(n_out, "n_out", 1)
-    n_in = _as_int(n_in, "n_in", 1)
+    n_out = as_int(n_out, "n_out", where="dct_matrix")
+    n_in = as_int(n_in, "n_in", where="dct_matrix")
     k = np.arange(n_out)[:, None]
     m = np.arange(n_in)[None, :]
     C = np.cos(np.pi * k * (2 * m + 1) / (2 * n_in))
     if norm is None:
         return 2.0 * C
-    if norm != "ortho":
-        raise ValueError(f"norm={norm!r}: use 'ortho' or None")
+    as_choice(norm, "norm", ("ortho", None), where="dct_matrix")
     scale = np.full((n_out, 1), np.sqrt(2.0 / n_in))
     scale[0] = np.sqrt(1.0 / n_in)
     return scale * C
@@ -1048,13 +1086,8 @@ def dct_type2(x, n: Optional[int] = None, axis: int = -1, norm: Optional[str] = 
     ``norm``: ``"ortho"`` or ``None`` (see :func:`dct_matrix`). Liu et al., Eq. 4;
     Hao et al., Eq. 13. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 0:
-        raise ValueError("x must be an array with at least one axis")
-    xm = np.moveaxis(x, axis, -1)
-    length = xm.shape[-1] if n is None else _as_int(n, "n", 1)
-    if xm.shape[-1] == 0:
-        raise ValueError("x is empty along axis")
+    xm = np.moveaxis(_transform_input(x, "x", where="dct_type2", axis=axis, real=True), axis, -1)
+    length = xm.shape[-1] if n is None else as_int(n, "n", where="dct_type2")
     if xm.shape[-1] >= length:
         xm = xm[..., :length]
     else:
@@ -1073,13 +1106,8 @@ def idct_type2(X, n: Optional[int] = None, axis: int = -1, norm: Optional[str] =
     transpose of :func:`dct_matrix`; with ``norm=None`` it undoes SciPy's unnormalised DCT-II.
     Shape: ``X`` with ``axis`` resized to ``n``. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 0:
-        raise ValueError("X must be an array with at least one axis")
-    Xm = np.moveaxis(X, axis, -1)
-    if Xm.shape[-1] == 0:
-        raise ValueError("X is empty along axis")
-    length = Xm.shape[-1] if n is None else _as_int(n, "n", 1)
+    Xm = np.moveaxis(_transform_input(X, "X", where="idct_type2", axis=axis, real=True), axis, -1)
+    length = Xm.shape[-1] if n is None else as_int(n, "n", where="idct_type2")
     if Xm.shape[-1] >= length:
         Xm = Xm[..., :length]
     else:
@@ -1089,8 +1117,8 @@ def idct_type2(X, n: Optional[int] = None, axis: int = -1, norm: Optional[str] =
         s = np.full(length, np.sqrt(2.0 / length))
         s[0] = np.sqrt(1.0 / length)
         Xm = Xm * (s / 2.0)
-    elif norm != "ortho":
-        raise ValueError(f"norm={norm!r}: use 'ortho' or None")
+    else:
+        as_choice(norm, "norm", ("ortho", None), where="idct_type2")
     return np.moveaxis(Xm @ C, -1, axis)
 
 
@@ -1104,8 +1132,8 @@ def dct_matrix_hao_eq13(n_out: int, n_in: int) -> np.ndarray:
     except row 0, which is ``sqrt(2)`` times larger: the printed formula uses ``sqrt(2/M)``
     for ``c = 0`` too, so it is not orthonormal. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    n_out = _as_int(n_out, "n_out", 1)
-    n_in = _as_int(n_in, "n_in", 1)
+    n_out = as_int(n_out, "n_out", where="dct_matrix_hao_eq13")
+    n_in = as_int(n_in, "n_in", where="dct_matrix_hao_eq13")
     c = np.arange(n_out)[:, None]
     m = np.arange(1, n_in + 1)[None, :]
     return np.sqrt(2.0 / n_in) * np.cos(c * np.pi * (m - 0.5) / n_in)
@@ -1145,20 +1173,19 @@ def mfcc(
     M : array, shape (n_mfcc, n_frames). Taught in ``03_mfcc_chroma_and_friends``.
     """
     if dct_type != 2:
-        raise ValueError(f"dct_type={dct_type!r}: only the DCT-II (dct_type=2) is implemented")
-    n_mfcc = _as_int(n_mfcc, "n_mfcc", 1)
+        raise UnknownOptionError(message("dct_type", "2 (only the DCT-II is implemented)", dct_type, where="mfcc"))
+    n_mfcc = as_int(n_mfcc, "n_mfcc", where="mfcc")
     if S is None:
-        S = power_to_db(mel_spectrogram(y=y, sr=sr, norm=mel_norm, **kwargs), top_db=top_db)
+        S = power_to_db(_mel_spectrogram(y=y, sr=sr, norm=mel_norm, where="mfcc", **kwargs), top_db=top_db)
     else:
         S = np.asarray(S, dtype=np.float64)
         if S.ndim != 2:
-            raise ValueError(f"S must be a 2-D log-mel spectrogram (n_mels, n_frames), got {S.shape}")
+            raise WrongShapeError(message("S", "a 2-D log-mel spectrogram (n_mels, n_frames)", f"shape {S.shape}",
+                                          where="mfcc", describe=False))
     if n_mfcc > S.shape[0]:
-        raise ValueError(f"n_mfcc={n_mfcc} is larger than the number of mel bands {S.shape[0]}")
+        raise OutOfRangeError(message("n_mfcc", f"<= the number of mel bands {S.shape[0]}", n_mfcc, where="mfcc"))
     M = dct_matrix(n_mfcc, S.shape[0], norm=norm) @ S
-    lifter = float(lifter)
-    if lifter < 0:
-        raise ValueError(f"lifter must be >= 0, got {lifter}")
+    lifter = as_float(lifter, "lifter", minimum=0, where="mfcc")
     if lifter > 0:
         k = np.arange(1, n_mfcc + 1)
         M = M * (1.0 + (lifter / 2.0) * np.sin(np.pi * k / lifter))[:, None]
@@ -1206,9 +1233,9 @@ def chroma_filterbank(
     -------
     weights : array, shape (n_chroma, 1 + n_fft // 2). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    sr = _check_sr(sr)
-    n_fft = _as_int(n_fft, "n_fft", 2)
-    n_chroma = _as_int(n_chroma, "n_chroma", 1)
+    sr = as_sample_rate(sr, where="chroma_filterbank")
+    n_fft = as_int(n_fft, "n_fft", minimum=2, where="chroma_filterbank")
+    n_chroma = as_int(n_chroma, "n_chroma", where="chroma_filterbank")
     freqs = np.arange(1, n_fft) * (sr / n_fft)  # full-FFT bins except DC
     position = n_chroma * hz_to_octs(freqs, tuning=tuning, bins_per_octave=n_chroma)
     position = np.concatenate(([position[0] - 1.5 * n_chroma], position))  # DC placeholder
@@ -1218,7 +1245,7 @@ def chroma_filterbank(
     distance = position[None, :] - np.arange(n_chroma, dtype=np.float64)[:, None]
     distance = np.remainder(distance + half + 10 * n_chroma, n_chroma) - half
     weights = np.exp(-0.5 * (2.0 * distance / width[None, :]) ** 2)
-    weights = _normalize(weights, norm, axis=0)
+    weights = _normalize(weights, norm, axis=0, where="chroma_filterbank")
     if octwidth is not None:
         octave = position / n_chroma
         weights *= np.exp(-0.5 * ((octave - ctroct) / octwidth) ** 2)[None, :]
@@ -1277,8 +1304,9 @@ def piptrack(
     pitches, magnitudes : arrays, shape (1 + n_fft // 2, n_frames); zero except at peaks.
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    sr = _check_sr(sr)
-    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 1.0)
+    sr = as_sample_rate(sr, where="piptrack")
+    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 1.0,
+                            where="piptrack")
     S = np.abs(S)
     fmin = max(float(fmin), 0.0)
     fmax = min(float(fmax), sr / 2.0)
@@ -1370,13 +1398,14 @@ def chroma_stft(
     chroma : array, shape (n_chroma, n_frames), in [0, 1] with the default norm.
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    sr = _check_sr(sr)
-    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 2.0)
+    sr = as_sample_rate(sr, where="chroma_stft")
+    S, n_fft = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 2.0,
+                            where="chroma_stft")
     if tuning is None:
         tuning = estimate_tuning(S=S, sr=sr, bins_per_octave=n_chroma)
     basis = chroma_filterbank(sr, n_fft, n_chroma=n_chroma, tuning=tuning, ctroct=ctroct,
                               octwidth=octwidth, base_c=base_c)
-    return _normalize(basis @ S, norm, axis=0)
+    return _normalize(basis @ S, norm, axis=0, where="chroma_stft")
 
 
 # ---------------------------------------------------------------------------------------
@@ -1385,11 +1414,15 @@ def chroma_stft(
 
 
 @dataclass(frozen=True)
-class Spectrogram:
-    """A spectrogram with its axes; unpacks as ``S, freqs, times = ...``.
+class SpectrogramWithAxes:
+    """A spectrogram array together with its axes; unpacks as ``S, freqs, times = ...``.
 
+    What :func:`wideband_spectrogram`, :func:`narrowband_spectrogram` and
+    :func:`wide_and_narrowband_spectrograms` return (a result, not a transform: the batched
+    torch transform is :class:`mer_lessons.features.Spectrogram`).
     S: (n_bins, n_frames) array, ``|STFT|^power``; freqs: (n_bins,) Hz; times: (n_frames,)
     s, the centre of each frame; win_length, hop_length, n_fft: samples; sr: Hz.
+    Taught in ``02_stft_and_spectrograms``.
     """
 
     S: np.ndarray
@@ -1404,30 +1437,18 @@ class Spectrogram:
         return iter((self.S, self.freqs, self.times))
 
 
-def _ms_to_samples(ms, sr: float, name: str, minimum: int = 1) -> int:
-    ms = _as_positive_float(ms, name)
-    n = int(round(ms * sr / 1000.0))
-    if n < minimum:
-        raise ValueError(f"{name}={ms} ms is {n} samples at sr={sr}; at least {minimum} needed")
-    return n
-
-
-def _next_pow2(n: int) -> int:
-    return 1 << max(0, int(n - 1).bit_length())
-
-
-def _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center) -> Spectrogram:
-    y = _as_signal(y)
-    sr = _check_sr(sr)
-    win_length = _ms_to_samples(window_ms, sr, "window_ms", minimum=2)
+def _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center, *, where: str) -> SpectrogramWithAxes:
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    win_length = ms_to_samples(window_ms, sr, "window_ms", minimum=2, where=where)
     hop_ms = window_ms / 2.0 if hop_ms is None else hop_ms
-    hop_length = _ms_to_samples(hop_ms, sr, "hop_ms")
-    n_fft = _next_pow2(win_length) if n_fft is None else _as_int(n_fft, "n_fft")
-    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-             center=center)
-    S = np.abs(D) ** _as_positive_float(power, "power")
+    hop_length = ms_to_samples(hop_ms, sr, "hop_ms", where=where)
+    n_fft = next_power_of_two(win_length) if n_fft is None else as_int(n_fft, "n_fft", where=where)
+    D = _stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+              center=center, where=where)
+    S = np.abs(D) ** as_float(power, "power", minimum=0, low_open=True, where=where)
     offset = 0 if center else n_fft // 2
-    return Spectrogram(S, fft_frequencies(sr, n_fft), frame_times(S.shape[1], sr, hop_length, offset),
+    return SpectrogramWithAxes(S, fft_frequencies(sr, n_fft), frame_times(S.shape[1], sr, hop_length, offset),
                        win_length, hop_length, n_fft, sr)
 
 
@@ -1440,7 +1461,7 @@ def wideband_spectrogram(
     window: WindowSpec = "hann",
     power: float = 2.0,
     center: bool = True,
-) -> Spectrogram:
+) -> SpectrogramWithAxes:
     """Wideband spectrogram: a short (~3 ms) window, fine in time, coarse in frequency.
 
     Zhao et al. (MultiSpec-DNN, Sec. IV) use "window widths of approximately 3 ms/25 ms"
@@ -1452,10 +1473,10 @@ def wideband_spectrogram(
 
     Returns
     -------
-    :class:`Spectrogram` ``(S, freqs, times, win_length, hop_length, n_fft, sr)``, ``S`` of
+    :class:`SpectrogramWithAxes` ``(S, freqs, times, win_length, hop_length, n_fft, sr)``, ``S`` of
     shape (1 + n_fft // 2, n_frames). Taught in ``02_stft_and_spectrograms``.
     """
-    return _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center)
+    return _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center, where="wideband_spectrogram")
 
 
 def narrowband_spectrogram(
@@ -1467,7 +1488,7 @@ def narrowband_spectrogram(
     window: WindowSpec = "hann",
     power: float = 2.0,
     center: bool = True,
-) -> Spectrogram:
+) -> SpectrogramWithAxes:
     """Narrowband spectrogram: a long (~25 ms) window, fine in frequency, coarse in time.
 
     Zhao et al. (Sec. IV): the ~25 ms window (bandwidth ~80 Hz) resolves individual
@@ -1476,7 +1497,8 @@ def narrowband_spectrogram(
     :func:`wideband_spectrogram` (default hop: half the window). Taught in
     ``02_stft_and_spectrograms``.
     """
-    return _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center)
+    return _band_spectrogram(y, sr, window_ms, hop_ms, n_fft, window, power, center,
+                             where="narrowband_spectrogram")
 
 
 def wide_and_narrowband_spectrograms(
@@ -1488,19 +1510,19 @@ def wide_and_narrowband_spectrograms(
     n_fft: Optional[int] = None,
     window: WindowSpec = "hann",
     power: float = 2.0,
-) -> tuple[Spectrogram, Spectrogram]:
+) -> tuple[SpectrogramWithAxes, SpectrogramWithAxes]:
     """The MultiSpec-DNN input pair (Zhao et al.): wideband and narrowband spectrograms of the
     **same shape**, so they can be stacked as channels.
 
     Both use the same hop (default 1.5 ms, half the short window, so the wideband one
     keeps its time resolution) and the same ``n_fft`` (default: next power of two >= the
     long window); only the window length differs. Returns ``(wide, narrow)``
-    :class:`Spectrogram` s. Taught in ``02_stft_and_spectrograms``.
+    :class:`SpectrogramWithAxes` s. Taught in ``02_stft_and_spectrograms``.
     """
-    y = _as_signal(y)
-    sr = _check_sr(sr)
+    y = _mono(y, where="wide_and_narrowband_spectrograms")
+    sr = as_sample_rate(sr, where="wide_and_narrowband_spectrograms")
     if n_fft is None:
-        n_fft = _next_pow2(_ms_to_samples(narrow_ms, sr, "narrow_ms"))
+        n_fft = next_power_of_two(ms_to_samples(narrow_ms, sr, "narrow_ms", where="wide_and_narrowband_spectrograms"))
     wide = wideband_spectrogram(y, sr, wide_ms, hop_ms, n_fft, window, power)
     narrow = narrowband_spectrogram(y, sr, narrow_ms, hop_ms, n_fft, window, power)
     return wide, narrow
@@ -1541,11 +1563,11 @@ def erb_rate_to_hz(erb_rate):
 def gammatone_center_frequencies(n_bands: int = 64, fmin: float = 50.0, fmax: float = 8000.0) -> np.ndarray:
     """``n_bands`` centre frequencies (Hz, ascending) equally spaced on the ERB-rate scale
     from ``fmin`` to ``fmax`` (both included). Shape (n_bands,). Taught in ``03_mfcc_chroma_and_friends``."""
-    n_bands = _as_int(n_bands, "n_bands", 1)
-    fmin = _as_positive_float(fmin, "fmin")
-    fmax = _as_positive_float(fmax, "fmax")
+    n_bands = as_int(n_bands, "n_bands", where="gammatone_center_frequencies")
+    fmin = as_frequency(fmin, "fmin", where="gammatone_center_frequencies")
+    fmax = as_frequency(fmax, "fmax", where="gammatone_center_frequencies")
     if fmin >= fmax:
-        raise ValueError(f"fmin={fmin} must be below fmax={fmax}")
+        raise OutOfRangeError(message("fmin", f"below fmax={fmax:g} Hz", fmin, where="gammatone_center_frequencies"))
     return erb_rate_to_hz(np.linspace(hz_to_erb_rate(fmin), hz_to_erb_rate(fmax), n_bands))
 
 
@@ -1558,13 +1580,14 @@ def gammatone_impulse_response(fc: float, sr: float, duration: Optional[float] =
     to unit gain at ``fc``. ``duration`` (s) defaults to where the envelope has decayed by
     more than 150 dB. Returns shape (round(duration * sr),). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    sr = _check_sr(sr)
-    fc = _as_positive_float(fc, "fc")
-    order = _as_int(order, "order", 1)
+    sr = as_sample_rate(sr, where="gammatone_impulse_response")
+    fc = as_frequency(fc, "fc", where="gammatone_impulse_response")
+    order = as_int(order, "order", where="gammatone_impulse_response")
     bw = b * float(erb_bandwidth(fc))
     if duration is None:
         duration = (order - 1 + 25.0) / (2 * np.pi * bw)
-    n = max(2, int(round(_as_positive_float(duration, "duration") * sr)))
+    duration = as_float(duration, "duration", minimum=0, low_open=True, where="gammatone_impulse_response")
+    n = max(2, int(round(duration * sr)))
     t = np.arange(n) / sr
     g = t ** (order - 1) * np.exp(-2 * np.pi * bw * t) * np.cos(2 * np.pi * fc * t)
     gain = np.abs(np.sum(g * np.exp(-2j * np.pi * fc * t)))
@@ -1594,15 +1617,15 @@ def gammatone_filterbank(
     weights : array, shape (n_bands, 1 + n_fft // 2), magnitude gains in [0, 1]; the band
     energy is ``(weights ** 2) @ |STFT|^2``. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    sr = _check_sr(sr)
-    n_fft = _as_int(n_fft, "n_fft", 1)
-    fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
+    sr = as_sample_rate(sr, where="gammatone_filterbank")
+    n_fft = as_int(n_fft, "n_fft", where="gammatone_filterbank")
+    fmin, fmax = _fmin_fmax(sr, fmin, fmax, where="gammatone_filterbank")
     if fmin <= 0:
-        raise ValueError("fmin must be > 0 for a gammatone filterbank")
+        raise OutOfRangeError(message("fmin", "> 0 Hz for a gammatone filterbank", fmin, where="gammatone_filterbank"))
     centres = gammatone_center_frequencies(n_bands, fmin, fmax)
     bw = b * erb_bandwidth(centres)
     freqs = np.fft.rfftfreq(n_fft, d=1.0 / sr)
-    order = _as_int(order, "order", 1)
+    order = as_int(order, "order", where="gammatone_filterbank")
     return (1.0 + ((freqs[None, :] - centres[:, None]) / bw[:, None]) ** 2) ** (-order / 2.0)
 
 
@@ -1635,23 +1658,23 @@ def gammatone_spectrogram(
     E : array, shape (n_bands, n_frames), band energies (bands ascending in frequency;
     frame count as :func:`stft` with ``center``). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    sr = _check_sr(sr)
-    win_length = int(round(0.025 * sr)) if win_length is None else _as_int(win_length, "win_length")
-    hop_length = int(round(0.010 * sr)) if hop_length is None else _as_int(hop_length, "hop_length")
-    n_fft = _next_pow2(win_length) if n_fft is None else _as_int(n_fft, "n_fft")
+    y = _mono(y, where="gammatone_spectrogram")
+    sr = as_sample_rate(sr, where="gammatone_spectrogram")
+    where = "gammatone_spectrogram"
+    win_length = int(round(0.025 * sr)) if win_length is None else as_int(win_length, "win_length", where=where)
+    hop_length = int(round(0.010 * sr)) if hop_length is None else as_int(hop_length, "hop_length", where=where)
+    n_fft = next_power_of_two(win_length) if n_fft is None else as_int(n_fft, "n_fft", where="gammatone_spectrogram")
     if method == "fft":
-        P = np.abs(stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
-                        center=center)) ** 2
+        P = np.abs(_stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                         center=center, where=where)) ** 2
         W = gammatone_filterbank(sr, n_fft, n_bands=n_bands, fmin=fmin, fmax=fmax, order=order)
         return (W**2) @ P
-    if method != "fir":
-        raise ValueError(f"method={method!r}: use 'fft' or 'fir'")
-    fmin, fmax = _check_fmin_fmax(sr, fmin, fmax)
+    as_choice(method, "method", ("fft", "fir"), where="gammatone_spectrogram")
+    fmin, fmax = _fmin_fmax(sr, fmin, fmax, where="gammatone_spectrogram")
     centres = gammatone_center_frequencies(n_bands, fmin, fmax)
     irs = [gammatone_impulse_response(fc, sr, order=order) for fc in centres]
     n_conv = y.size + max(len(g) for g in irs) - 1
-    size = _next_pow2(n_conv)
+    size = next_power_of_two(n_conv)
     Y = np.fft.rfft(y, size)
     out = np.empty((n_bands, y.size))
     for i, g in enumerate(irs):
@@ -1661,7 +1684,8 @@ def gammatone_spectrogram(
         power = np.pad(power, ((0, 0), (win_length // 2, win_length)))
         n_frames = 1 + y.size // hop_length
     elif y.size < win_length:
-        raise ValueError(f"win_length={win_length} is longer than the signal ({y.size} samples)")
+        raise OutOfRangeError(message("win_length", f"<= the signal length ({y.size} samples) with center=False",
+                                      win_length, where="gammatone_spectrogram"))
     else:
         n_frames = 1 + (y.size - win_length) // hop_length
     csum = np.concatenate([np.zeros((n_bands, 1)), np.cumsum(power, axis=1)], axis=1)
@@ -1680,11 +1704,12 @@ def autocorrelation(y, max_lag: int) -> np.ndarray:
     Shape ``(..., n) -> (..., max_lag + 1)`` (works on a batch of frames along the last
     axis). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = np.asarray(y, dtype=np.float64)
-    max_lag = _as_int(max_lag, "max_lag", 0)
+    y = _transform_input(y, "y", where="autocorrelation", real=True)
+    max_lag = as_int(max_lag, "max_lag", minimum=0, where="autocorrelation")
     n = y.shape[-1]
     if max_lag >= n:
-        raise ValueError(f"max_lag={max_lag} must be smaller than the signal length {n}")
+        raise OutOfRangeError(message("max_lag", f"smaller than the signal length {n}", max_lag,
+                                      where="autocorrelation"))
     return np.stack([np.sum(y[..., : n - k] * y[..., k:], axis=-1) for k in range(max_lag + 1)], axis=-1)
 
 
@@ -1707,9 +1732,10 @@ def levinson_durbin(r, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     k : (..., order), reflection coefficients. Taught in ``03_mfcc_chroma_and_friends``.
     """
     r = np.asarray(r, dtype=np.float64)
-    order = _as_int(order, "order", 1)
+    order = as_int(order, "order", where="levinson_durbin")
     if r.shape[-1] < order + 1:
-        raise ValueError(f"r needs at least order + 1 = {order + 1} lags, got {r.shape[-1]}")
+        raise EmptyInputError(message("r", f"at least order + 1 = {order + 1} lags long", f"{r.shape[-1]}",
+                                      where="levinson_durbin", describe=False))
     lead = r.shape[:-1]
     a = np.zeros(lead + (order + 1,))
     a[..., 0] = 1.0
@@ -1738,10 +1764,11 @@ def lpc(y, order: int) -> np.ndarray:
     Zhao et al. use order 16 for the LP residual. Shape ``(n,) -> (order + 1,)``.
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    order = _as_int(order, "order", 1)
+    y = _mono(y, where="lpc")
+    order = as_int(order, "order", where="lpc")
     if order >= y.size:
-        raise ValueError(f"order={order} must be smaller than the signal length ({y.size} samples)")
+        raise OutOfRangeError(message("order", f"smaller than the signal length ({y.size} samples)", order,
+                                      where="lpc"))
     a, _, _ = levinson_durbin(autocorrelation(y, order), order)
     return a
 
@@ -1762,11 +1789,12 @@ def lpc_envelope(y, order: int, n_fft: Optional[int] = None) -> np.ndarray:
     envelope : array, shape (1 + n_fft // 2,), magnitude (units of ``y``), bins at
     ``k sr / n_fft`` Hz. Taught in ``03_mfcc_chroma_and_friends`` (Zhao et al.'s 16th-order LP).
     """
-    y = _as_signal(y)
-    order = _as_int(order, "order", 1)
+    y = _mono(y, where="lpc_envelope")
+    order = as_int(order, "order", where="lpc_envelope")
     if order >= y.size:
-        raise ValueError(f"order={order} must be smaller than the signal length ({y.size} samples)")
-    n_fft = y.size if n_fft is None else _as_int(n_fft, "n_fft", order + 1)
+        raise OutOfRangeError(message("order", f"smaller than the signal length ({y.size} samples)", order,
+                                      where="lpc_envelope"))
+    n_fft = y.size if n_fft is None else as_int(n_fft, "n_fft", minimum=order + 1, where="lpc_envelope")
     a, err, _ = levinson_durbin(autocorrelation(y, order), order)
     return np.sqrt(max(float(err), 0.0)) / np.maximum(np.abs(np.fft.rfft(a, n_fft)), _TINY)
 
@@ -1788,12 +1816,13 @@ def lp_residual(y, order: int = 16, frame_length: int = 320, hop_length: int = 1
     -------
     e : array, shape (n_samples,). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    order = _as_int(order, "order", 1)
-    frame_length = _as_int(frame_length, "frame_length", 2)
-    hop_length = _as_int(hop_length, "hop_length", 1)
+    y = _mono(y, where="lp_residual")
+    order = as_int(order, "order", where="lp_residual")
+    frame_length = as_int(frame_length, "frame_length", minimum=2, where="lp_residual")
+    hop_length = as_int(hop_length, "hop_length", where="lp_residual")
     if order >= frame_length:
-        raise ValueError(f"order={order} must be smaller than frame_length={frame_length}")
+        raise OutOfRangeError(message("order", f"smaller than frame_length={frame_length}", order,
+                                      where="lp_residual"))
     n = y.size
     n_blocks = -(-n // hop_length)
     centres = np.minimum(np.arange(n_blocks) * hop_length + hop_length // 2, n - 1)
@@ -1812,7 +1841,7 @@ def analytic_signal(x) -> np.ndarray:
     """Analytic signal ``x + i H{x}`` (H = Hilbert transform), computed in the FFT domain:
     keep DC (and Nyquist), double positive frequencies, zero negative ones. Same result as
     ``scipy.signal.hilbert``. Shape ``(n,) -> (n,)`` complex. Taught in ``03_mfcc_chroma_and_friends``."""
-    x = _as_signal(x, "x")
+    x = _mono(x, "x", where="analytic_signal")
     n = x.size
     X = np.fft.fft(x)
     h = np.zeros(n)
@@ -1843,7 +1872,7 @@ def residual_phase(residual) -> np.ndarray:
     complement MFCC). Samples where the envelope is zero are 0. Shape (n,) -> (n,).
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    z = analytic_signal(_as_signal(residual, "residual"))
+    z = analytic_signal(_mono(residual, "residual", where="residual_phase"))
     env = np.abs(z)
     out = np.zeros(z.size)
     nz = env > _TINY
@@ -1890,16 +1919,14 @@ def mf_rp(
     F : array, shape (n_mfcc + rp_length, n_frames): rows ``[:n_mfcc]`` MFCC, the rest RP.
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    sr = _check_sr(sr)
-    weight = float(weight)
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"weight must be in [0, 1], got {weight}")
-    rp_length = n_mfcc if rp_length is None else _as_int(rp_length, "rp_length")
+    y = _mono(y, where="mf_rp")
+    sr = as_sample_rate(sr, where="mf_rp")
+    weight = as_float(weight, "weight", minimum=0.0, maximum=1.0, where="mf_rp")
+    rp_length = n_mfcc if rp_length is None else as_int(rp_length, "rp_length", where="mf_rp")
     M = mfcc(y=y, sr=sr, n_mfcc=n_mfcc, n_fft=n_fft, hop_length=hop_length, center=center,
              **mfcc_kwargs)
-    frame_len = _ms_to_samples(lp_frame_ms, sr, "lp_frame_ms", minimum=order + 1)
-    hop = _ms_to_samples(lp_hop_ms, sr, "lp_hop_ms")
+    frame_len = ms_to_samples(lp_frame_ms, sr, "lp_frame_ms", minimum=order + 1, where="mf_rp")
+    hop = ms_to_samples(lp_hop_ms, sr, "lp_hop_ms", where="mf_rp")
     e = lp_residual(preemphasis(y, preemphasis_coef) if preemphasis_coef else y, order=order,
                     frame_length=frame_len, hop_length=hop)
     env = hilbert_envelope(e) if np.any(e) else np.zeros_like(e)
@@ -1932,14 +1959,15 @@ def snr_db(reference, estimate) -> float:
     on zero-phase processing. Both shape (n,); returns ``inf`` if they are identical.
     Taught in ``03_mfcc_chroma_and_friends`` (spectral subtraction, band-pass cleaning).
     """
-    reference = _as_signal(reference, "reference")
-    estimate = _as_signal(estimate, "estimate")
+    reference = _mono(reference, "reference", where="snr_db")
+    estimate = _mono(estimate, "estimate", where="snr_db")
     if reference.shape != estimate.shape:
-        raise ValueError(f"reference and estimate must have the same shape, got {reference.shape} "
-                         f"and {estimate.shape}")
+        raise WrongShapeError(message("estimate", f"the same shape as reference {reference.shape}",
+                                      f"shape {estimate.shape}", where="snr_db", describe=False))
     signal_energy = float(np.sum(reference**2))
     if signal_energy == 0:
-        raise ValueError("reference is silent, so an SNR is undefined")
+        raise InputError(message("reference", "not silent (an SNR is undefined otherwise)", "all zeros",
+                                 where="snr_db", describe=False))
     noise_energy = float(np.sum((estimate - reference) ** 2))
     return float("inf") if noise_energy == 0 else 10.0 * np.log10(signal_energy / noise_energy)
 
@@ -1972,25 +2000,28 @@ def spectral_subtraction(
     give no parameters; these are the textbook defaults. Returns shape (n_samples,).
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    sr = _check_sr(sr)
-    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length)
-    over_subtraction = _as_positive_float(over_subtraction, "over_subtraction", allow_zero=True)
-    floor = _as_positive_float(floor, "floor", allow_zero=True)
-    power = _as_positive_float(power, "power")
+    y = _mono(y, where="spectral_subtraction")
+    sr = as_sample_rate(sr, where="spectral_subtraction")
+    n_fft, hop_length, win_length = _stft_lengths(n_fft, hop_length, win_length, where="spectral_subtraction")
+    over_subtraction = as_float(over_subtraction, "over_subtraction", minimum=0, where="spectral_subtraction")
+    floor = as_float(floor, "floor", minimum=0, where="spectral_subtraction")
+    power = as_float(power, "power", minimum=0, low_open=True, where="spectral_subtraction")
     if noise is None:
-        n_noise = int(round(_as_positive_float(noise_seconds, "noise_seconds") * sr))
+        noise_seconds = as_float(noise_seconds, "noise_seconds", minimum=0, low_open=True, where="spectral_subtraction")
+        n_noise = int(round(noise_seconds * sr))
         if n_noise < 1:
-            raise ValueError(f"noise_seconds={noise_seconds} is shorter than one sample")
+            raise OutOfRangeError(message("noise_seconds", f"at least one sample long (>= {1 / sr:g} s)",
+                                          noise_seconds, where="spectral_subtraction"))
         if n_noise > y.size:
-            raise ValueError(f"noise_seconds={noise_seconds} is longer than y ({y.size / sr:.3f} s)")
+            raise OutOfRangeError(message("noise_seconds", f"<= the length of y ({y.size / sr:.3f} s)",
+                                          noise_seconds, where="spectral_subtraction"))
         noise = y[:n_noise]
-    noise = _as_signal(noise, "noise")
+    noise = _mono(noise, "noise", where="spectral_subtraction")
     settings = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window)
     # frames fully inside the noise excerpt when possible (zero padding would bias N down)
-    N = np.abs(stft(noise, center=noise.size < n_fft, **settings)) ** power
+    N = np.abs(_stft(noise, center=noise.size < n_fft, where="spectral_subtraction", **settings)) ** power
     noise_profile = N.mean(axis=1, keepdims=True)
-    Y = stft(y, **settings)
+    Y = _stft(y, where="spectral_subtraction", **settings)
     cleaned = np.abs(Y) ** power - over_subtraction * noise_profile
     cleaned = np.maximum(cleaned, floor * noise_profile)
     S = cleaned ** (1.0 / power) * np.exp(1j * np.angle(Y))
@@ -2004,10 +2035,8 @@ def ideal_bandpass_response(freqs, f_low: float, f_high: float) -> np.ndarray:
     Shape of ``freqs``. Taught in ``03_mfcc_chroma_and_friends``.
     """
     f = np.abs(np.asarray(freqs, dtype=np.float64))
-    f_low = _as_positive_float(f_low, "f_low", allow_zero=True)
-    f_high = _as_positive_float(f_high, "f_high")
-    if f_low >= f_high:
-        raise ValueError(f"f_low={f_low} must be below f_high={f_high}")
+    f_low, f_high = as_frequency_band(f_low, f_high, names=("f_low", "f_high"), allow_zero=True,
+                                      where="ideal_bandpass_response")
     return ((f >= f_low) & (f <= f_high)).astype(np.float64)
 
 
@@ -2017,10 +2046,9 @@ def ideal_bandpass(y, sr: float, f_low: float, f_high: float) -> np.ndarray:
     (Gibbs), which is why practical systems use :func:`butter_bandpass`.
     Shape (n,) -> (n,). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = _as_signal(y)
-    sr = _check_sr(sr)
-    if f_high > sr / 2:
-        raise ValueError(f"f_high={f_high} Hz is above the Nyquist frequency {sr / 2} Hz")
+    y = _mono(y, where="ideal_bandpass")
+    sr = as_sample_rate(sr, where="ideal_bandpass")
+    as_frequency(f_high, "f_high", sr, where="ideal_bandpass", nyquist_ok=True)
     H = ideal_bandpass_response(np.fft.rfftfreq(y.size, d=1.0 / sr), f_low, f_high)
     return np.fft.irfft(np.fft.rfft(y) * H, n=y.size)
 
@@ -2034,16 +2062,16 @@ def butter_bandpass_sos(sr: float, f_low: float, f_high: float, order: int = 4) 
     -3 dB at ``f_low`` and ``f_high`` and falls ``20 * order`` dB per decade outside.
     Returns an array of shape (order, 6). Taught in ``03_mfcc_chroma_and_friends``.
     """
+    return _butter_bandpass_sos(sr, f_low, f_high, order, where="butter_bandpass_sos")
+
+
+def _butter_bandpass_sos(sr, f_low, f_high, order, *, where: str) -> np.ndarray:
     from scipy import signal as sps
 
-    sr = _check_sr(sr)
-    order = _as_int(order, "order", 1)
-    f_low = _as_positive_float(f_low, "f_low")
-    f_high = _as_positive_float(f_high, "f_high")
-    if f_low >= f_high:
-        raise ValueError(f"f_low={f_low} must be below f_high={f_high}")
-    if f_high >= sr / 2:
-        raise ValueError(f"f_high={f_high} Hz must be below the Nyquist frequency {sr / 2} Hz")
+    sr = as_sample_rate(sr, where=where)
+    order = as_int(order, "order", where=where)
+    f_low, f_high = as_frequency_band(f_low, f_high, names=("f_low", "f_high"), where=where)
+    as_frequency(f_high, "f_high", sr, where=where)
     return sps.butter(order, [f_low, f_high], btype="bandpass", fs=sr, output="sos")
 
 
@@ -2060,8 +2088,8 @@ def butter_bandpass(y, sr: float, f_low: float, f_high: float, order: int = 4,
     """
     from scipy import signal as sps
 
-    y = _as_signal(y)
-    sos = butter_bandpass_sos(sr, f_low, f_high, order=order)
+    y = _mono(y, where="butter_bandpass")
+    sos = _butter_bandpass_sos(sr, f_low, f_high, order, where="butter_bandpass")
     if zero_phase:
         return sps.sosfiltfilt(sos, y)
     return sps.sosfilt(sos, y)
@@ -2096,7 +2124,8 @@ def frequency_variation_rate(X, axis: int = 0) -> Union[float, np.ndarray]:
     """
     X = np.asarray(X)
     if X.ndim == 0 or X.shape[axis] < 2:
-        raise ValueError("X needs at least 2 frequency bins along axis")
+        raise EmptyInputError(message("X", f"at least 2 frequency bins long along axis={axis}", f"shape {X.shape}",
+                                      where="frequency_variation_rate", describe=False))
     fvr = np.mean(np.abs(np.diff(X, axis=axis)), axis=axis)
     return float(fvr) if np.ndim(fvr) == 0 else fvr
 
@@ -2120,8 +2149,9 @@ def frequency_variation_rate_frames(
     ``sr`` is only validated (FVR is per bin).
     Returns shape (n_frames,). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    _check_sr(sr)
-    S = np.abs(stft(y, n_fft=n_fft, hop_length=hop_length, window=window, center=center))
+    as_sample_rate(sr, where="frequency_variation_rate_frames")
+    S = np.abs(_stft(y, n_fft=n_fft, hop_length=hop_length, window=window, center=center,
+                     where="frequency_variation_rate_frames"))
     if normalize:
         S = S / np.maximum(np.sqrt(np.sum(S**2, axis=0, keepdims=True)), _TINY)
     return frequency_variation_rate(S, axis=0)
@@ -2148,8 +2178,9 @@ def spectral_flux(
     magnitude spectrogram (n_bins, n_frames); otherwise it is ``|stft(y)|``.
     Returns shape (n_frames,). Taught in ``03_mfcc_chroma_and_friends``.
     """
-    _check_sr(sr)
-    S, _ = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 1.0)
+    as_sample_rate(sr, where="spectral_flux")
+    S, _ = _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 1.0,
+                        where="spectral_flux")
     S = np.abs(S)
     change = np.diff(S, axis=1)
     if rectify:
@@ -2168,7 +2199,7 @@ def dynamic_sampling_rate(fvr, s_base: float, alpha: float,
     Units of ``s_base`` (e.g. Hz or frames per second). Taught in
     ``03_mfcc_chroma_and_friends`` and used by the real-time chapter.
     """
-    s_base = _as_positive_float(s_base, "s_base")
+    s_base = as_float(s_base, "s_base", minimum=0, low_open=True, where="dynamic_sampling_rate")
     rate = s_base * (1.0 + float(alpha) * np.asarray(fvr, dtype=np.float64))
     if s_min is not None or s_max is not None:
         rate = np.clip(rate, s_min, s_max)
@@ -2196,10 +2227,8 @@ def dynamic_sampling_keep(rates, frame_rate: float) -> np.ndarray:
     keep : bool array, shape (n_windows,). ``1 - keep.mean()`` is the share skipped.
     Taught in ``03_mfcc_chroma_and_friends``; used by the real-time chapter.
     """
-    frame_rate = _as_positive_float(frame_rate, "frame_rate")
-    rates = np.asarray(rates, dtype=np.float64)
-    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)):
-        raise ValueError("rates must be a non-empty 1-D array of finite numbers")
+    frame_rate = as_float(frame_rate, "frame_rate", minimum=0, low_open=True, where="dynamic_sampling_keep")
+    rates = as_signal(rates, "rates", where="dynamic_sampling_keep", ndim=1)
     credit = np.cumsum(np.clip(rates / frame_rate, 0.0, 1.0))
     fired = np.ceil(credit - 1e-9)
     return np.diff(fired, prepend=0.0) > 0

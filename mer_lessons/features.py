@@ -48,8 +48,8 @@ Conventions shared by every module
 * Gradients flow from the output back to the input waveform (``torch.stft``, matrix
   products and ``log10`` are all differentiable).
 
-Where this is taught: ``notebooks/02_stft_and_spectrograms`` (STFT, wide/narrowband,
-mel, log-mel) and ``notebooks/03_mfcc_chroma_and_friends`` (MFCC step by step), which build
+Where this is taught: ``02_stft_and_spectrograms`` (STFT, wide/narrowband,
+mel, log-mel) and ``03_mfcc_chroma_and_friends`` (MFCC step by step), which build
 each step by hand with :mod:`mer_lessons.dsp`; the training chapters then use these modules.
 
 Papers: Hao, Li, Wen, "Real-time music emotion recognition based on multimodal fusion",
@@ -74,6 +74,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from mer_lessons import dsp
+from mer_lessons.validation import (
+    EmptyInputError,
+    OutOfRangeError,
+    UnknownOptionError,
+    WrongShapeError,
+    WrongTypeError,
+    as_choice,
+    as_float,
+    as_frequency,
+    as_frequency_band,
+    as_int,
+    as_sample_rate,
+    message,
+)
 
 __all__ = [
     "Spectrogram",
@@ -83,11 +97,16 @@ __all__ = [
     "WidebandSpectrogram",
     "NarrowbandSpectrogram",
     "WideNarrowbandSpectrogram",
-    "power_to_db",
-    "dct_matrix",
+    "batch_power_to_db",
+    "mfcc_dct_matrix",
+    "LibrosaWindowSpec",
 ]
 
-WindowSpec = Union[str, tuple, float, Callable[[int], Any], Sequence[float], np.ndarray]
+#: What the ``window`` argument of these modules accepts: the rules of
+#: ``librosa.filters.get_window`` (a name, a ``(name, parameter)`` tuple or a number for
+#: ``scipy.signal.get_window``, a function of the length, or an array). Wider than
+#: :data:`mer_lessons.dsp.WindowSpec` (a name of four windows or an array).
+LibrosaWindowSpec = Union[str, tuple, float, Callable[[int], Any], Sequence[float], np.ndarray]
 
 # librosa (np.pad) pad-mode names -> torch.nn.functional.pad names
 _PAD_MODES = {
@@ -103,40 +122,38 @@ _PAD_MODES = {
 # --------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+def _as_batch(x: Any, where: str) -> torch.Tensor:
+    """Validate a waveform batch and return it as a float tensor of shape ``(B, T)``.
 
-
-def _as_batch(x: Any, module: str) -> torch.Tensor:
-    """Validate a waveform batch and return it as a float tensor of shape ``(B, T)``."""
+    Errors are :mod:`mer_lessons.validation` errors naming ``x`` and the module ``where``.
+    """
     if isinstance(x, np.ndarray):
         x = torch.as_tensor(x)
     if not torch.is_tensor(x):
-        raise TypeError(f"{module} expects a torch.Tensor (or NumPy array) of audio samples, got {type(x).__name__}")
+        raise WrongTypeError(message("x", "a torch.Tensor (or NumPy array) of audio samples", type(x).__name__,
+                                     where=where, describe=False))
     if x.is_complex() or not x.is_floating_point():
-        raise TypeError(
-            f"{module} expects a real floating-point waveform (float32 or float64), got dtype {x.dtype}; "
-            "convert integer PCM first, e.g. x.float() / 32768 for 16-bit audio"
-        )
+        raise WrongTypeError(message(
+            "x", "a real floating-point waveform (float32 or float64)", f"dtype {x.dtype}", where=where,
+            describe=False, hint="convert integer PCM first, e.g. x.float() / 32768 for 16-bit audio"))
     if x.ndim == 1:
         x = x.unsqueeze(0)
     elif x.ndim != 2:
-        raise ValueError(
-            f"{module} expects shape (batch, samples) or (samples,), got {tuple(x.shape)}; "
-            "for multichannel audio mix down or reshape to (batch * channels, samples)"
-        )
+        raise WrongShapeError(message(
+            "x", "shaped (batch, samples) or (samples,)", f"shape {tuple(x.shape)}", where=where, describe=False,
+            hint="for multichannel audio mix down or reshape to (batch * channels, samples)"))
     if x.shape[-1] == 0:
-        raise ValueError(f"{module} got an empty signal (0 samples)")
+        raise EmptyInputError(message("x", "a non-empty signal (at least 1 sample)", f"shape {tuple(x.shape)}",
+                                      where=where, describe=False))
     if x.shape[0] == 0:
-        raise ValueError(f"{module} got an empty batch (0 clips)")
+        raise EmptyInputError(message("x", "a non-empty batch (at least 1 clip)", f"shape {tuple(x.shape)}",
+                                      where=where, describe=False))
     if x.dtype in (torch.float16, torch.bfloat16):
         x = x.float()
     return x
 
 
-def _get_window(window: WindowSpec, win_length: int) -> np.ndarray:
+def _get_window(window: LibrosaWindowSpec, win_length: int, *, where: Optional[str] = None) -> np.ndarray:
     """A periodic ("fftbins=True") analysis window of ``win_length`` samples, float64.
 
     Same rules as ``librosa.filters.get_window``: a callable is called with the length, a
@@ -150,35 +167,49 @@ def _get_window(window: WindowSpec, win_length: int) -> np.ndarray:
     else:
         w = np.asarray(window, dtype=np.float64)
         if w.ndim != 1 or len(w) != win_length:
-            raise ValueError(f"window array has shape {w.shape}, expected ({win_length},)")
+            raise WrongShapeError(message("window", f"an array of shape ({win_length},) (win_length samples)",
+                                          f"shape {w.shape}", where=where, describe=False))
     if w.shape != (win_length,):
-        raise ValueError(f"window function returned shape {w.shape}, expected ({win_length},)")
+        raise WrongShapeError(message("window", f"a function returning shape ({win_length},)", f"shape {w.shape}",
+                                      where=where, describe=False))
     return w
 
 
-def dct_matrix(n_mels: int, n_mfcc: int, dct_type: int = 2, norm: Optional[str] = "ortho", lifter: float = 0.0) -> np.ndarray:
-    """The first ``n_mfcc`` rows of the DCT of size ``n_mels`` as a matrix, float64.
+def mfcc_dct_matrix(n_mfcc: int, n_mels: int, dct_type: int = 2, norm: Optional[str] = "ortho",
+                    lifter: float = 0.0) -> np.ndarray:
+    """The MFCC matrix: the first ``n_mfcc`` rows of the DCT of size ``n_mels``, liftered; float64.
 
-    ``dct_matrix(...) @ log_mel`` (``log_mel`` of shape ``(n_mels, frames)``) equals
-    ``scipy.fft.dct(log_mel, type=dct_type, norm=norm, axis=0)[:n_mfcc]``, which is what
-    ``librosa.feature.mfcc`` computes. Built by transforming the identity matrix: the DCT
-    is linear, so column ``j`` of the matrix is the DCT of the unit vector ``e_j``.
-    DCT-II with ``norm="ortho"`` is Hao et al. Eq. 13 / Liu et al. Eq. 4 with the
-    ``sqrt(2/M)`` scaling (and ``sqrt(1/M)`` for coefficient 0). ``lifter > 0`` multiplies
-    row ``k`` (1-based) by ``1 + (lifter / 2) * sin(pi * k / lifter)``, like librosa.
+    Shape ``(n_mfcc, n_mels)``, the same argument order as :func:`mer_lessons.dsp.dct_matrix`
+    (rows out, columns in). ``mfcc_dct_matrix(...) @ log_mel`` (``log_mel`` of shape
+    ``(n_mels, frames)``, dB) equals ``scipy.fft.dct(log_mel, type=dct_type, norm=norm,
+    axis=0)[:n_mfcc]`` then librosa's liftering, which is what ``librosa.feature.mfcc``
+    computes. ``dct_type=2`` (the MFCC default) is :func:`mer_lessons.dsp.dct_matrix` itself;
+    types 1 and 3 come from ``scipy.fft.dct`` of the identity matrix (the DCT is linear, so
+    column ``j`` is the DCT of the unit vector ``e_j``). DCT-II with ``norm="ortho"`` is
+    Hao et al. Eq. 13 / Liu et al. Eq. 4 with the ``sqrt(2/M)`` scaling (and ``sqrt(1/M)``
+    for coefficient 0). ``lifter > 0`` multiplies row ``k`` (1-based) by
+    ``1 + (lifter / 2) * sin(pi * k / lifter)``, like librosa.
+    Taught in ``03_mfcc_chroma_and_friends``.
     """
-    if dct_type not in (1, 2, 3):
-        raise ValueError(f"dct_type must be 1, 2 or 3, got {dct_type!r}")
-    if lifter < 0:
-        raise ValueError(f"lifter must be non-negative, got {lifter!r}")
-    basis = scipy.fft.dct(np.eye(n_mels), type=dct_type, norm=norm, axis=0)[:n_mfcc]
+    where = "mfcc_dct_matrix"
+    n_mfcc = as_int(n_mfcc, "n_mfcc", where=where)
+    n_mels = as_int(n_mels, "n_mels", where=where)
+    if n_mfcc > n_mels:
+        raise OutOfRangeError(message("n_mfcc", f"<= n_mels={n_mels}", n_mfcc, where=where))
+    as_choice(dct_type, "dct_type", (1, 2, 3), where=where)
+    as_choice(norm, "norm", (None, "ortho"), where=where)
+    lifter = as_float(lifter, "lifter", minimum=0, where=where)
+    if dct_type == 2:
+        basis = dsp.dct_matrix(n_mfcc, n_mels, norm=norm)
+    else:
+        basis = scipy.fft.dct(np.eye(n_mels), type=dct_type, norm=norm, axis=0)[:n_mfcc]
     if lifter > 0:
         k = np.arange(1, 1 + n_mfcc, dtype=np.float64)
         basis = basis * (1 + (lifter / 2) * np.sin(np.pi * k / lifter))[:, None]
     return basis
 
 
-def power_to_db(
+def batch_power_to_db(
     S: torch.Tensor,
     ref: Union[float, str] = 1.0,
     amin: float = 1e-10,
@@ -196,18 +227,25 @@ def power_to_db(
     and a loud clip never changes the floor of a quiet one. ``ref="max"`` uses each item's
     own maximum (like librosa's ``ref=np.max`` on one clip). For an unbatched ``(F, N)``
     array pass ``S[None]``.
+
+    The torch, batched counterpart of :func:`mer_lessons.dsp.power_to_db` (NumPy, one
+    array, ``ref`` a number or a function such as ``np.max``); the names differ because
+    the two differ in what ``top_db`` clips against and in what ``ref`` accepts.
+    Taught in ``02_stft_and_spectrograms``.
     """
-    if amin <= 0:
-        raise ValueError(f"amin must be strictly positive, got {amin!r}")
-    if top_db is not None and top_db < 0:
-        raise ValueError(f"top_db must be non-negative or None, got {top_db!r}")
+    where = "batch_power_to_db"
+    amin = as_float(amin, "amin", minimum=0, low_open=True, where=where)
+    if top_db is not None:
+        top_db = as_float(top_db, "top_db", minimum=0, where=where)
+    if not torch.is_tensor(S):
+        raise WrongTypeError(message("S", "a torch.Tensor (B, ...)", type(S).__name__, where=where, describe=False))
     if S.ndim < 1:
-        raise ValueError("power_to_db expects a batch (B, ...), got a scalar")
+        raise WrongShapeError(message("S", "a batch (B, ...)", "a scalar", where=where, describe=False))
     item_dims = tuple(range(1, S.ndim))
     log_spec = 10.0 * torch.log10(torch.clamp(S, min=amin))
     if isinstance(ref, str):
         if ref != "max":
-            raise ValueError(f"ref must be a positive number or 'max', got {ref!r}")
+            raise UnknownOptionError(message("ref", "a positive number or 'max'", ref, where=where))
         ref_value = S.detach().amax(dim=item_dims, keepdim=True) if item_dims else S.detach()
         log_spec = log_spec - 10.0 * torch.log10(torch.clamp(ref_value, min=amin))
     else:
@@ -234,7 +272,7 @@ class Spectrogram(nn.Module):
 
     Hao et al. Eq. 11 (the STFT: slide a window ``w`` along the signal, Fourier-transform
     each windowed piece); Liu et al. Eq. 1 (framing + FFT of each frame). Taught in
-    ``notebooks/02_stft_and_spectrograms`` (built there from frames and an FFT with
+    ``02_stft_and_spectrograms`` (built there from frames and an FFT with
     :mod:`mer_lessons.dsp`); used by the training chapters.
 
     How it matches librosa 0.11 exactly:
@@ -257,6 +295,8 @@ class Spectrogram(nn.Module):
     one-call, autograd- and CUDA-ready version. Padding ourselves keeps librosa's pad-mode
     names and too-short-signal errors (``torch.stft(center=True)`` would pad the same way
     for "constant").
+
+    Taught in ``02_stft_and_spectrograms``.
     """
 
     def __init__(
@@ -264,27 +304,27 @@ class Spectrogram(nn.Module):
         n_fft: int = 2048,
         hop_length: Optional[int] = None,
         win_length: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         center: bool = True,
         pad_mode: str = "constant",
         power: Optional[float] = 2.0,
     ) -> None:
         super().__init__()
-        self.n_fft = _check_positive_int("n_fft", n_fft)
-        self.win_length = self.n_fft if win_length is None else _check_positive_int("win_length", win_length)
+        where = type(self).__name__
+        self.n_fft = as_int(n_fft, "n_fft", where=where)
+        self.win_length = self.n_fft if win_length is None else as_int(win_length, "win_length", where=where)
         if self.win_length > self.n_fft:
-            raise ValueError(f"win_length ({self.win_length}) must be <= n_fft ({self.n_fft})")
+            raise OutOfRangeError(message("win_length", f"<= n_fft={self.n_fft}", self.win_length, where=where))
         self.hop_length = (
-            max(1, self.win_length // 4) if hop_length is None else _check_positive_int("hop_length", hop_length)
+            max(1, self.win_length // 4) if hop_length is None else as_int(hop_length, "hop_length", where=where)
         )
-        if pad_mode not in _PAD_MODES:
-            raise ValueError(f"pad_mode must be one of {sorted(_PAD_MODES)}, got {pad_mode!r}")
-        if power is not None and power <= 0:
-            raise ValueError(f"power must be positive (2: energy, 1: magnitude) or None (complex), got {power!r}")
+        as_choice(pad_mode, "pad_mode", sorted(_PAD_MODES), where=where)
+        if power is not None:
+            power = as_float(power, "power", minimum=0, low_open=True, where=where)
         self.center = bool(center)
         self.pad_mode = pad_mode
-        self.power = None if power is None else float(power)
-        w = dsp.pad_center(_get_window(window, self.win_length), self.n_fft)
+        self.power = power
+        w = dsp.pad_center(_get_window(window, self.win_length, where=where), self.n_fft)
         self.register_buffer("window", torch.tensor(w, dtype=torch.float64), persistent=False)
 
     @property
@@ -296,10 +336,9 @@ class Spectrogram(nn.Module):
         """Number of STFT frames for a signal of ``n_samples`` samples (same as librosa)."""
         padded = n_samples + 2 * (self.n_fft // 2) if self.center else n_samples
         if padded < self.n_fft:
-            raise ValueError(
-                f"signal of {n_samples} samples is shorter than n_fft={self.n_fft} with center=False; "
-                "use center=True, a smaller n_fft, or a longer clip"
-            )
+            raise EmptyInputError(message(
+                "x", f"at least n_fft={self.n_fft} samples long with center=False", f"{n_samples} samples",
+                where=type(self).__name__, describe=False, hint="use center=True, a smaller n_fft, or a longer clip"))
         return 1 + (padded - self.n_fft) // self.hop_length
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
@@ -309,11 +348,13 @@ class Spectrogram(nn.Module):
             return F.pad(x, (pad, pad))
         n = x.shape[-1]
         if mode == "reflect" and pad >= n:
-            raise ValueError(
-                f"pad_mode='reflect' needs more than n_fft // 2 = {pad} samples, got {n}; use pad_mode='constant'"
-            )
+            raise EmptyInputError(message(
+                "x", f"more than n_fft // 2 = {pad} samples long for pad_mode='reflect'", f"{n} samples",
+                where=type(self).__name__, describe=False, hint="use pad_mode='constant'"))
         if mode == "circular" and pad > n:
-            raise ValueError(f"pad_mode='wrap' needs at least n_fft // 2 = {pad} samples, got {n}")
+            raise EmptyInputError(message(
+                "x", f"at least n_fft // 2 = {pad} samples long for pad_mode='wrap'", f"{n} samples",
+                where=type(self).__name__, describe=False, hint="use pad_mode='constant'"))
         return F.pad(x.unsqueeze(1), (pad, pad), mode=mode).squeeze(1)
 
     def stft(self, x: torch.Tensor) -> torch.Tensor:
@@ -373,7 +414,7 @@ class MelSpectrogram(nn.Module):
     ``htk=True``, see :func:`mer_lessons.dsp.mel_filterbank`); Liu et al. Eq. 2 (triangular filters
     ``H_l(k)``) and the sum inside Eq. 3. ``norm="slaney"`` scales each triangle
     to unit area, ``None`` leaves peaks at 1. Taught in
-    ``notebooks/02_stft_and_spectrograms``; used by the training chapters.
+    ``02_stft_and_spectrograms``; used by the training chapters.
 
     The ``(n_mels, 1 + n_fft // 2)`` filterbank is built once in the constructor by
     :func:`mer_lessons.dsp.mel_filterbank` and stored as the buffer ``mel_basis``.
@@ -381,6 +422,8 @@ class MelSpectrogram(nn.Module):
     ``cpu_chunk_mb``: on a CPU the batch is processed a few clips at a time, so that the
     complex STFT of one group takes about this many MB (``None`` or 0: all at once). It
     changes speed and memory only, never the numbers; CUDA inputs are never split.
+
+    Taught in ``02_stft_and_spectrograms``.
     """
 
     def __init__(
@@ -389,7 +432,7 @@ class MelSpectrogram(nn.Module):
         n_fft: int = 2048,
         hop_length: Optional[int] = 512,
         win_length: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         center: bool = True,
         pad_mode: str = "constant",
         power: float = 2.0,
@@ -401,22 +444,20 @@ class MelSpectrogram(nn.Module):
         cpu_chunk_mb: Optional[float] = 16.0,
     ) -> None:
         super().__init__()
-        if not sr > 0:
-            raise ValueError(f"sr must be positive, got {sr!r}")
-        if cpu_chunk_mb is not None and cpu_chunk_mb < 0:
-            raise ValueError(f"cpu_chunk_mb must be >= 0 or None, got {cpu_chunk_mb!r}")
+        where = type(self).__name__
+        self.sr = as_sample_rate(sr, where=where)
+        if cpu_chunk_mb is not None:
+            cpu_chunk_mb = as_float(cpu_chunk_mb, "cpu_chunk_mb", minimum=0, where=where)
         self.cpu_chunk_mb = cpu_chunk_mb
-        if power is None or power <= 0:
-            raise ValueError(f"power must be positive for a mel spectrogram, got {power!r}")
-        self.sr = float(sr)
-        self.n_mels = _check_positive_int("n_mels", n_mels)
+        if power is None:
+            raise WrongTypeError(message("power", "a number > 0 for a mel spectrogram", "None", where=where,
+                                         describe=False))
+        power = as_float(power, "power", minimum=0, low_open=True, where=where)
+        self.n_mels = as_int(n_mels, "n_mels", where=where)
         nyquist = self.sr / 2
-        self.fmax = nyquist if fmax is None else float(fmax)
-        self.fmin = float(fmin)
-        if self.fmax > nyquist:
-            raise ValueError(f"fmax={self.fmax} Hz is above the Nyquist frequency sr/2 = {nyquist} Hz")
-        if not 0 <= self.fmin < self.fmax:
-            raise ValueError(f"need 0 <= fmin < fmax, got fmin={self.fmin}, fmax={self.fmax}")
+        self.fmin, self.fmax = as_frequency_band(fmin, nyquist if fmax is None else fmax, self.sr,
+                                                 names=("fmin", "fmax"), allow_zero=True, nyquist_ok=True,
+                                                 where=where)
         self.htk = bool(htk)
         self.norm = norm
         self.spectrogram = Spectrogram(
@@ -489,7 +530,7 @@ class LogMelSpectrogram(MelSpectrogram):
 
     Liu et al. Eq. 3 (log of mel filterbank energies). The input of MFCC and of most CNN
     models in the course (Wang's audio branch, Hao's audio branch). Taught in
-    ``notebooks/02_stft_and_spectrograms``; used by the training chapters.
+    ``02_stft_and_spectrograms``; used by the training chapters.
     """
 
     def __init__(
@@ -498,7 +539,7 @@ class LogMelSpectrogram(MelSpectrogram):
         n_fft: int = 2048,
         hop_length: Optional[int] = 512,
         win_length: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         center: bool = True,
         pad_mode: str = "constant",
         power: float = 2.0,
@@ -517,18 +558,18 @@ class LogMelSpectrogram(MelSpectrogram):
             pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk, norm=norm,
             cpu_chunk_mb=cpu_chunk_mb,
         )
-        if amin <= 0:
-            raise ValueError(f"amin must be strictly positive, got {amin!r}")
-        if top_db is not None and top_db < 0:
-            raise ValueError(f"top_db must be non-negative or None, got {top_db!r}")
+        where = type(self).__name__
+        amin = as_float(amin, "amin", minimum=0, low_open=True, where=where)
+        if top_db is not None:
+            top_db = as_float(top_db, "top_db", minimum=0, where=where)
         if isinstance(ref, str) and ref != "max":
-            raise ValueError(f"ref must be a positive number or 'max', got {ref!r}")
-        self.top_db = None if top_db is None else float(top_db)
-        self.amin = float(amin)
+            raise UnknownOptionError(message("ref", "a positive number or 'max'", ref, where=where))
+        self.top_db = top_db
+        self.amin = amin
         self.ref = ref
 
     def _per_clip(self, x: torch.Tensor) -> torch.Tensor:
-        return power_to_db(self._mel(x), ref=self.ref, amin=self.amin, top_db=self.top_db)
+        return batch_power_to_db(self._mel(x), ref=self.ref, amin=self.amin, top_db=self.top_db)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` or ``(T,)`` waveform -> ``(B, n_mels, frames)`` log-mel in dB."""
@@ -544,11 +585,11 @@ class MFCC(nn.Module):
     Input ``(B, T)`` or ``(T,)`` float waveform; output ``(B, n_mfcc, frames)``
     (dimensionless cepstral coefficients of the dB log-mel spectrum).
 
-    Steps, as in librosa: mel power spectrogram -> ``power_to_db`` with ``ref=1.0``,
+    Steps, as in librosa: mel power spectrogram -> :func:`batch_power_to_db` with ``ref=1.0``,
     ``amin=1e-10``, ``top_db=80`` (per clip) -> DCT along the mel axis (type ``dct_type``,
     ``norm``), keep the first ``n_mfcc`` coefficients -> optional liftering. The DCT is a
-    precomputed ``(n_mfcc, n_mels)`` matrix buffer ``dct`` (lifter folded in), so the last
-    step is one matrix product. ``mel_norm`` is the mel filterbank normalisation (librosa's
+    precomputed ``(n_mfcc, n_mels)`` matrix buffer ``dct`` (:func:`mfcc_dct_matrix`, lifter
+    folded in), so the last step is one matrix product. ``mel_norm`` is the mel filterbank normalisation (librosa's
     ``mel_norm``); ``norm`` is the DCT's. Other keyword arguments (``n_fft``,
     ``hop_length``, ``win_length``, ``window``, ``center``, ``pad_mode``, ``power``,
     ``n_mels``, ``fmin``, ``fmax``, ``htk``, ``amin``, ``ref``) go to
@@ -558,7 +599,7 @@ class MFCC(nn.Module):
     energies; DCT-II with ``norm="ortho"`` has the ``sqrt(2/M)`` factor of Hao's Eq. 13).
     Liu et al. use 40 mel filters, 25 ms frames and a 10 ms shift:
     ``MFCC(sr, n_mels=40, n_fft=..., win_length=int(0.025 * sr), hop_length=int(0.010 * sr))``.
-    Taught in ``notebooks/03_mfcc_chroma_and_friends``; used by the classical baselines and
+    Taught in ``03_mfcc_chroma_and_friends``; used by the classical baselines and
     the training chapters.
     """
 
@@ -575,15 +616,16 @@ class MFCC(nn.Module):
     ) -> None:
         super().__init__()
         self.logmel = LogMelSpectrogram(sr=sr, norm=mel_norm, top_db=top_db, **mel_kwargs)
-        self.n_mfcc = _check_positive_int("n_mfcc", n_mfcc)
+        where = type(self).__name__
+        self.n_mfcc = as_int(n_mfcc, "n_mfcc", where=where)
         if self.n_mfcc > self.logmel.n_mels:
-            raise ValueError(f"n_mfcc ({self.n_mfcc}) cannot exceed n_mels ({self.logmel.n_mels})")
-        if norm not in (None, "ortho"):
-            raise ValueError(f"norm (of the DCT) must be None or 'ortho', got {norm!r}")
+            raise OutOfRangeError(message("n_mfcc", f"<= n_mels={self.logmel.n_mels}", self.n_mfcc, where=where))
+        as_choice(dct_type, "dct_type", (1, 2, 3), where=where)
+        as_choice(norm, "norm", (None, "ortho"), where=where)
         self.dct_type = dct_type
         self.norm = norm
-        self.lifter = float(lifter)
-        basis = dct_matrix(self.logmel.n_mels, self.n_mfcc, dct_type=dct_type, norm=norm, lifter=self.lifter)
+        self.lifter = as_float(lifter, "lifter", minimum=0, where=where)
+        basis = mfcc_dct_matrix(self.n_mfcc, self.logmel.n_mels, dct_type=dct_type, norm=norm, lifter=self.lifter)
         self.register_buffer("dct", torch.tensor(basis, dtype=torch.float64), persistent=False)
 
     sr = property(lambda self: self.logmel.sr)
@@ -619,7 +661,7 @@ class _BandSpectrogram(nn.Module):
         window_ms: float,
         hop_ms: Optional[float],
         n_fft: Optional[int],
-        window: WindowSpec,
+        window: LibrosaWindowSpec,
         scale: str,
         fmax: Optional[float],
         top_db: Optional[float],
@@ -627,31 +669,27 @@ class _BandSpectrogram(nn.Module):
         pad_mode: str,
     ) -> None:
         super().__init__()
-        if not sr > 0:
-            raise ValueError(f"sr must be positive, got {sr!r}")
-        if scale not in ("magnitude", "power", "db"):
-            raise ValueError(f"scale must be 'magnitude', 'power' or 'db', got {scale!r}")
-        if top_db is not None and top_db < 0:
-            raise ValueError(f"top_db must be non-negative or None, got {top_db!r}")
-        self.sr = float(sr)
-        self.window_ms = float(window_ms)
-        self.hop_ms = self.window_ms / 2 if hop_ms is None else float(hop_ms)
-        win_length = dsp._ms_to_samples(self.window_ms, self.sr, "window_ms", minimum=2)
-        hop_length = dsp._ms_to_samples(self.hop_ms, self.sr, "hop_ms")
+        where = type(self).__name__
+        self.sr = as_sample_rate(sr, where=where)
+        as_choice(scale, "scale", ("magnitude", "power", "db"), where=where)
+        if top_db is not None:
+            top_db = as_float(top_db, "top_db", minimum=0, where=where)
+        self.window_ms = as_float(window_ms, "window_ms", minimum=0, low_open=True, where=where, unit="ms")
+        self.hop_ms = self.window_ms / 2 if hop_ms is None else as_float(hop_ms, "hop_ms", minimum=0, low_open=True,
+                                                                         where=where, unit="ms")
+        win_length = dsp.ms_to_samples(self.window_ms, self.sr, "window_ms", minimum=2, where=where)
+        hop_length = dsp.ms_to_samples(self.hop_ms, self.sr, "hop_ms", where=where)
         if n_fft is None:
             # one rule for both kinds: big enough for a 25 ms (narrowband) window, so a
             # wideband and a narrowband spectrogram of the same sr share the frequency axis
-            n_fft = dsp._next_pow2(max(win_length, int(round(_NARROWBAND_MS * self.sr / 1000))))
+            n_fft = dsp.next_power_of_two(max(win_length, int(round(_NARROWBAND_MS * self.sr / 1000))))
         self.scale = scale
         self.top_db = None if top_db is None else float(top_db)
         self.spectrogram = Spectrogram(
             n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center,
             pad_mode=pad_mode, power=1.0 if scale == "magnitude" else 2.0,
         )
-        nyquist = self.sr / 2
-        if fmax is not None and not 0 < fmax <= nyquist:
-            raise ValueError(f"fmax={fmax} Hz must be in (0, sr/2 = {nyquist:g}] Hz")
-        self.fmax = None if fmax is None else float(fmax)
+        self.fmax = None if fmax is None else as_frequency(fmax, "fmax", self.sr, nyquist_ok=True, where=where)
         freqs = np.arange(self.spectrogram.n_freqs) * self.sr / self.spectrogram.n_fft
         self.n_keep = int(np.sum(freqs <= self.fmax)) if self.fmax is not None else len(freqs)
         #: centre frequency of each output row, Hz (NumPy, shape ``(n_freqs,)``)
@@ -674,7 +712,7 @@ class _BandSpectrogram(nn.Module):
         """``(B, T)`` or ``(T,)`` waveform -> ``(B, n_freqs, frames)``."""
         S = self.spectrogram(x)
         if self.scale == "db":  # floor from the full spectrum (as librosa would), then crop
-            S = power_to_db(S, ref=1.0, amin=1e-10, top_db=self.top_db)
+            S = batch_power_to_db(S, ref=1.0, amin=1e-10, top_db=self.top_db)
         return S[:, : self.n_keep, :]
 
     def extra_repr(self) -> str:
@@ -722,7 +760,7 @@ class WidebandSpectrogram(_BandSpectrogram):
     hop, stacked as 2 channels), or keep the native hops and pool the wideband branch in
     time before concatenating. :meth:`n_frames` plans shapes.
 
-    Taught in ``notebooks/02_stft_and_spectrograms`` (wideband vs narrowband); used by the
+    Taught in ``02_stft_and_spectrograms`` (wideband vs narrowband); used by the
     Zhao et al. chapter (MultiSpec-DNN).
     """
 
@@ -732,7 +770,7 @@ class WidebandSpectrogram(_BandSpectrogram):
         window_ms: float = _WIDEBAND_MS,
         hop_ms: Optional[float] = None,
         n_fft: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         scale: str = "magnitude",
         fmax: Optional[float] = None,
         top_db: Optional[float] = 80.0,
@@ -756,7 +794,7 @@ class NarrowbandSpectrogram(_BandSpectrogram):
     With ``n_fft=None`` a 25 ms window is 551 samples in a 1024-point FFT at 22.05 kHz,
     400 samples in 512 points at 16 kHz.
 
-    Taught in ``notebooks/02_stft_and_spectrograms``; used by the Zhao et al. chapter.
+    Taught in ``02_stft_and_spectrograms``; used by the Zhao et al. chapter.
     """
 
     def __init__(
@@ -765,7 +803,7 @@ class NarrowbandSpectrogram(_BandSpectrogram):
         window_ms: float = _NARROWBAND_MS,
         hop_ms: Optional[float] = None,
         n_fft: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         scale: str = "magnitude",
         fmax: Optional[float] = None,
         top_db: Optional[float] = 80.0,
@@ -785,7 +823,7 @@ class WideNarrowbandSpectrogram(nn.Module):
     channel keeps its time resolution), hence the same shape. Units as ``scale`` in
     :class:`WidebandSpectrogram`; with ``scale="db"`` each channel gets its own per-clip
     ``top_db`` floor. The same pair as :func:`mer_lessons.dsp.wide_and_narrowband_spectrograms`.
-    Zhao, Jin, Guo, Sec. IV.B and Fig. 2. Taught in ``notebooks/02_stft_and_spectrograms``;
+    Zhao, Jin, Guo, Sec. IV.B and Fig. 2. Taught in ``02_stft_and_spectrograms``;
     used by the Zhao et al. chapter.
     """
 
@@ -796,16 +834,20 @@ class WideNarrowbandSpectrogram(nn.Module):
         narrow_ms: float = _NARROWBAND_MS,
         hop_ms: float = 1.5,
         n_fft: Optional[int] = None,
-        window: WindowSpec = "hann",
+        window: LibrosaWindowSpec = "hann",
         scale: str = "magnitude",
         fmax: Optional[float] = None,
         top_db: Optional[float] = 80.0,
     ) -> None:
         super().__init__()
+        where = type(self).__name__
+        sr = as_sample_rate(sr, where=where)
+        wide_ms = as_float(wide_ms, "wide_ms", minimum=0, low_open=True, where=where, unit="ms")
+        narrow_ms = as_float(narrow_ms, "narrow_ms", minimum=0, low_open=True, where=where, unit="ms")
         if not wide_ms < narrow_ms:
-            raise ValueError(f"wide_ms ({wide_ms}) must be shorter than narrow_ms ({narrow_ms})")
+            raise OutOfRangeError(message("wide_ms", f"shorter than narrow_ms={narrow_ms:g} ms", wide_ms, where=where))
         if n_fft is None:
-            n_fft = dsp._next_pow2(dsp._ms_to_samples(narrow_ms, float(sr), "narrow_ms"))
+            n_fft = dsp.next_power_of_two(dsp.ms_to_samples(narrow_ms, sr, "narrow_ms", where=where))
         common = dict(sr=sr, hop_ms=hop_ms, n_fft=n_fft, window=window, scale=scale, fmax=fmax, top_db=top_db)
         self.wide = WidebandSpectrogram(window_ms=wide_ms, **common)
         self.narrow = NarrowbandSpectrogram(window_ms=narrow_ms, **common)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mer_lessons import dsp
+from mer_lessons.validation import OutOfRangeError, WrongShapeError, as_int, message
 
 
 def griffin_lim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, win_length: int | None = None,
@@ -34,14 +35,17 @@ def griffin_lim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, w
     Returns
     -------
     y : float64 array, shape (n_samples,).
+    Taught in ``02_stft_and_spectrograms``.
     """
+    where = "griffin_lim"
     S = np.asarray(magnitude, dtype=np.float64)
     if S.ndim != 2 or S.shape[0] < 2:
-        raise ValueError(f"magnitude must be 2-D (1 + n_fft // 2, n_frames), got shape {S.shape}")
+        raise WrongShapeError(message("magnitude", "2-D (1 + n_fft // 2, n_frames) with at least 2 rows",
+                                      f"shape {S.shape}", where=where, describe=False))
     if np.any(S < 0):
-        raise ValueError("magnitude must be non-negative (pass |STFT|, not a dB or complex array)")
-    if n_iter < 1:
-        raise ValueError(f"n_iter must be at least 1, got {n_iter}")
+        raise OutOfRangeError(message("magnitude", "non-negative", f"min {S.min():g}", where=where, describe=False,
+                                      hint="pass |STFT|, not a dB or complex array"))
+    n_iter = as_int(n_iter, "n_iter", where=where)
     n_fft = 2 * (S.shape[0] - 1)
     options = dict(hop_length=hop_length, win_length=win_length, window=window, center=center)
     phase = np.exp(2j * np.pi * np.random.default_rng(seed).random(S.shape))
@@ -66,10 +70,12 @@ def mel_to_linear(mel_power, *, sr: float, n_fft: int, fmin: float = 0.0, fmax: 
     difference is inaudible for listening purposes.)
 
     Returns an array of shape ``(1 + n_fft // 2, n_frames)``.
+    Taught in ``02_stft_and_spectrograms``.
     """
     mel_power = np.asarray(mel_power, dtype=np.float64)
     if mel_power.ndim != 2:
-        raise ValueError(f"mel_power must be 2-D (n_mels, n_frames), got shape {mel_power.shape}")
+        raise WrongShapeError(message("mel_power", "2-D (n_mels, n_frames)", f"shape {mel_power.shape}",
+                                      where="mel_to_linear", describe=False))
     basis = dsp.mel_filterbank(sr=sr, n_fft=n_fft, n_mels=mel_power.shape[0], fmin=fmin, fmax=fmax,
                                htk=htk, norm=norm)
     return np.maximum(np.linalg.pinv(basis) @ mel_power, 0.0)

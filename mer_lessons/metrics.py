@@ -45,10 +45,24 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from mer_lessons.validation import (
+    EmptyInputError,
+    InputError,
+    OutOfRangeError,
+    UnknownOptionError,
+    WrongShapeError,
+    WrongTypeError,
+    as_choice,
+    as_float,
+    as_labels,
+    as_signal,
+    message,
+)
 
 #: Columns of :func:`classification_report_table`, in order.
 REPORT_COLUMNS = ("accuracy", "ua", "g_mean", "macro_precision", "macro_recall", "macro_f1",
@@ -62,18 +76,13 @@ NORMALIZATIONS = (None, "true", "pred", "all")
 
 
 class UndefinedMetricWarning(UserWarning):
-    """A metric was computed over fewer classes (or is nan) because some quantity was 0/0."""
+    """A metric was computed over fewer classes (or is nan) because some quantity was 0/0.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
 
 
 # --------------------------------------------------------------------------- labels
-
-
-def _as_label_array(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, (str, bytes)) or np.ndim(values) == 0:
-        raise TypeError(f"{name} must be a sequence of labels, got {type(values).__name__}")
-    array = np.empty(len(values), dtype=object)
-    array[:] = list(values.tolist() if hasattr(values, "tolist") else values)
-    return array
 
 
 def _default_labels(y_true: np.ndarray, y_pred: np.ndarray) -> list:
@@ -84,35 +93,40 @@ def _default_labels(y_true: np.ndarray, y_pred: np.ndarray) -> list:
         return seen
 
 
-def _prepare(y_true, y_pred, labels: Sequence | None = None) -> tuple[np.ndarray, np.ndarray, list]:
-    """Validate a classification input and return (true codes, predicted codes, labels)."""
-    y_true = _as_label_array(y_true, "y_true")
-    y_pred = _as_label_array(y_pred, "y_pred")
+def _prepare(y_true, y_pred, labels: Sequence | None = None, *,
+             where: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """Validate a classification input and return (true codes, predicted codes, labels).
+
+    ``where`` is the public function the student called; it leads every error message.
+    """
+    y_true = as_labels(y_true, "y_true", where=where)
+    y_pred = as_labels(y_pred, "y_pred", where=where)
     if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} items but y_pred has {len(y_pred)}")
+        raise WrongShapeError(message("y_pred", f"as long as y_true ({len(y_true)} items)", f"{len(y_pred)} items",
+                                      where=where, describe=False))
     if len(y_true) == 0:
-        raise ValueError("y_true and y_pred are empty")
+        raise EmptyInputError(message("y_true", "non-empty (at least one item)", "0 items", where=where,
+                                      describe=False))
     if labels is None:
         labels = _default_labels(y_true, y_pred)
     else:
-        labels = list(labels.tolist() if hasattr(labels, "tolist") else labels)
-        if not labels:
-            raise ValueError("labels is empty")
+        labels = list(as_labels(labels, "labels", where=where, min_length=1))
         if len(set(labels)) != len(labels):
-            raise ValueError(f"labels has duplicates: {labels}")
+            raise InputError(message("labels", "free of duplicates", labels, where=where))
     index = {label: code for code, label in enumerate(labels)}
     codes = []
     for name, values in (("y_true", y_true), ("y_pred", y_pred)):
         unknown = [v for v in dict.fromkeys(values) if v not in index]
         if unknown:
-            raise ValueError(f"{name} holds labels that are not in labels={labels}: {unknown[:5]}")
+            raise UnknownOptionError(message(name, f"made of labels from labels={labels}",
+                                             f"unknown labels {unknown[:5]}", where=where, describe=False))
         codes.append(np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values)))
     return codes[0], codes[1], labels
 
 
-def _counts(y_true, y_pred, labels=None) -> tuple[np.ndarray, list]:
+def _counts(y_true, y_pred, labels=None, *, where: str) -> tuple[np.ndarray, list]:
     """Confusion counts ``C[i, j]`` = items of true class i predicted as class j."""
-    t, p, labels = _prepare(y_true, y_pred, labels)
+    t, p, labels = _prepare(y_true, y_pred, labels, where=where)
     k = len(labels)
     matrix = np.bincount(t * k + p, minlength=k * k).reshape(k, k)
     return matrix, labels
@@ -129,7 +143,7 @@ def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def _present_recalls(y_true, y_pred, labels, metric: str) -> np.ndarray:
     """Recalls of the classes that occur in y_true; warns naming the ones left out."""
-    matrix, labels = _counts(y_true, y_pred, labels)
+    matrix, labels = _counts(y_true, y_pred, labels, where=metric)
     support = matrix.sum(axis=1)
     absent = [label for label, n in zip(labels, support) if n == 0]
     if absent:
@@ -149,10 +163,10 @@ def confusion(y_true, y_pred, labels: Sequence | None = None, normalize: str | N
     per-class recalls), ``"pred"`` (each column sums to 1: the diagonal holds the
     precisions) or ``"all"`` (the whole matrix sums to 1). A row or column with no items
     stays 0. Same numbers as ``sklearn.metrics.confusion_matrix``.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
-    matrix, labels = _counts(y_true, y_pred, labels)
+    as_choice(normalize, "normalize", NORMALIZATIONS, where="confusion")
+    matrix, labels = _counts(y_true, y_pred, labels, where="confusion")
     if normalize == "true":
         values = _safe_divide(matrix, matrix.sum(axis=1, keepdims=True))
     elif normalize == "pred":
@@ -167,19 +181,28 @@ def confusion(y_true, y_pred, labels: Sequence | None = None, normalize: str | N
 def weighted_accuracy(y_true, y_pred, labels: Sequence | None = None) -> float:
     """WA: the share of items whose prediction equals the truth (plain accuracy), in [0, 1].
 
-    ``labels`` only validates (every value must be one of them)."""
-    t, p, _ = _prepare(y_true, y_pred, labels)
+    ``labels`` only validates (every value must be one of them).
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    t, p, _ = _prepare(y_true, y_pred, labels, where="weighted_accuracy")
     return float(np.mean(t == p))
 
 
 def accuracy(y_true, y_pred, labels: Sequence | None = None) -> float:
-    """Plain accuracy; the same as :func:`weighted_accuracy`."""
-    return weighted_accuracy(y_true, y_pred, labels)
+    """Plain accuracy in [0, 1] of two ``(n,)`` label sequences; the same as :func:`weighted_accuracy`.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    t, p, _ = _prepare(y_true, y_pred, labels, where="accuracy")
+    return float(np.mean(t == p))
 
 
 def per_class_recall(y_true, y_pred, labels: Sequence | None = None) -> pd.Series:
-    """Recall of every class (correct / true items of that class); nan for a class absent from y_true."""
-    matrix, labels = _counts(y_true, y_pred, labels)
+    """Recall of every class (correct / true items of that class); nan for a class absent from y_true.
+
+    A Series indexed by class, values in [0, 1]. Taught in ``05_metrics_and_classical_baselines``.
+    """
+    matrix, labels = _counts(y_true, y_pred, labels, where="per_class_recall")
     support = matrix.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = np.where(support > 0, np.diag(matrix) / np.where(support > 0, support, 1), np.nan)
@@ -192,6 +215,7 @@ def unweighted_accuracy(y_true, y_pred, labels: Sequence | None = None) -> float
     Classes absent from ``y_true`` are left out with an :class:`UndefinedMetricWarning`
     (see the module docstring). Equals ``sklearn.metrics.balanced_accuracy_score``.
     A majority-class predictor scores 1 / (number of classes).
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     return float(np.mean(_present_recalls(y_true, y_pred, labels, "unweighted_accuracy")))
 
@@ -203,6 +227,7 @@ def g_mean(y_true, y_pred, labels: Sequence | None = None) -> float:
     classes are left out with a warning, as in :func:`unweighted_accuracy`). It punishes a
     model that neglects one class much harder than UA does. Hao et al. report it as
     "G-Mean accuracy" (Table 4).
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     recalls = _present_recalls(y_true, y_pred, labels, "g_mean")
     if np.any(recalls == 0):
@@ -215,8 +240,13 @@ def per_class_table(y_true, y_pred, labels: Sequence | None = None) -> pd.DataFr
 
     Undefined values (0/0) are 0, as ``precision_recall_fscore_support(zero_division=0)``.
     Per-class F1 = 2 TP / (2 TP + FP + FN), the harmonic mean of precision and recall.
+    A DataFrame of shape ``(n_classes, 4)``. Taught in ``05_metrics_and_classical_baselines``.
     """
-    matrix, labels = _counts(y_true, y_pred, labels)
+    return _per_class_table(y_true, y_pred, labels, where="per_class_table")
+
+
+def _per_class_table(y_true, y_pred, labels, *, where: str) -> pd.DataFrame:
+    matrix, labels = _counts(y_true, y_pred, labels, where=where)
     tp = np.diag(matrix).astype(float)
     support = matrix.sum(axis=1)
     predicted = matrix.sum(axis=0)
@@ -229,10 +259,9 @@ def per_class_table(y_true, y_pred, labels: Sequence | None = None) -> pd.DataFr
     return table
 
 
-def _average(column: str, y_true, y_pred, labels, average: str) -> float:
-    if average not in AVERAGES:
-        raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
-    table = per_class_table(y_true, y_pred, labels)
+def _average(column: str, y_true, y_pred, labels, average: str, *, where: str) -> float:
+    as_choice(average, "average", AVERAGES, where=where)
+    table = _per_class_table(y_true, y_pred, labels, where=where)
     if average == "macro":
         return float(table[column].mean())
     total = table["support"].sum()
@@ -240,28 +269,42 @@ def _average(column: str, y_true, y_pred, labels, average: str) -> float:
 
 
 def precision(y_true, y_pred, labels: Sequence | None = None, average: str = "macro") -> float:
-    """Precision averaged over classes: ``"macro"`` (plain mean) or ``"weighted"`` (by support)."""
-    return _average("precision", y_true, y_pred, labels, average)
+    """Precision averaged over classes: ``"macro"`` (plain mean) or ``"weighted"`` (by support).
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    return _average("precision", y_true, y_pred, labels, average, where="precision")
 
 
 def recall(y_true, y_pred, labels: Sequence | None = None, average: str = "macro") -> float:
     """Recall averaged over classes. Weighted recall always equals accuracy; macro recall is
-    UA when every class occurs in ``y_true``."""
-    return _average("recall", y_true, y_pred, labels, average)
+    UA when every class occurs in ``y_true``.
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    return _average("recall", y_true, y_pred, labels, average, where="recall")
 
 
 def f1(y_true, y_pred, labels: Sequence | None = None, average: str = "macro") -> float:
-    """F1 (harmonic mean of precision and recall) per class, averaged ``"macro"`` or ``"weighted"``."""
-    return _average("f1", y_true, y_pred, labels, average)
+    """F1 (harmonic mean of precision and recall) per class, averaged ``"macro"`` or ``"weighted"``.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    return _average("f1", y_true, y_pred, labels, average, where="f1")
 
 
 def macro_f1(y_true, y_pred, labels: Sequence | None = None) -> float:
-    """Mean of the per-class F1 scores (every class counts equally)."""
+    """Mean of the per-class F1 scores (every class counts equally).
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     return f1(y_true, y_pred, labels, average="macro")
 
 
 def weighted_f1(y_true, y_pred, labels: Sequence | None = None) -> float:
-    """Per-class F1 weighted by the number of true items of each class (Hao et al., Table 4)."""
+    """Per-class F1 weighted by the number of true items of each class (Hao et al., Table 4).
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     return f1(y_true, y_pred, labels, average="weighted")
 
 
@@ -280,14 +323,16 @@ def average_score(accuracy: float, f1: float, precision: float, recall: float) -
     (not MLP-EmotionNet, not Capsule network) and no weighted mean of the four matches all
     14. No simple formula reproduces the column, so we implement the plain mean of the
     four metrics the column sits beside, and say so wherever we print it.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     values = {"accuracy": accuracy, "f1": f1, "precision": precision, "recall": recall}
     for name, value in values.items():
-        value = float(value)
+        value = as_float(value, name, where="average_score")
         if not 0.0 <= value <= 1.0:
-            hint = " (pass accuracy as a fraction, e.g. 0.875 for 87.5 %)" if value > 1 else ""
-            raise ValueError(f"average_score: {name}={value} is outside [0, 1]{hint}")
-    return float(np.mean([float(v) for v in values.values()]))
+            hint = "pass accuracy as a fraction, e.g. 0.875 for 87.5 %" if value > 1 else None
+            raise OutOfRangeError(message(name, "a number in [0, 1]", value, where="average_score", hint=hint))
+        values[name] = value
+    return float(np.mean(list(values.values())))
 
 
 def classification_report_table(y_true, y_pred, labels: Sequence | None = None, *,
@@ -298,8 +343,9 @@ def classification_report_table(y_true, y_pred, labels: Sequence | None = None, 
     macro recall (Hao et al. do not say which average their Table 3 uses; we take macro,
     because it is the one that does not hide imbalance). ``name`` labels the row.
     Classes absent from ``y_true`` warn once (from UA/G-mean).
+    Taught in ``05_metrics_and_classical_baselines``.
     """
-    table = per_class_table(y_true, y_pred, labels)
+    table = _per_class_table(y_true, y_pred, labels, where="classification_report_table")
     support = table["support"].to_numpy()
     total = support.sum()
     with warnings.catch_warnings(record=True) as caught:
@@ -329,11 +375,13 @@ def quadrant_error_kinds(y_true, y_pred) -> dict[str, float]:
     ``Q1`` (happy) / ``Q2`` (tense) / ``Q3`` (sad) / ``Q4`` (calm): Q1 vs Q2 and Q3 vs Q4 are
     valence errors, Q1 vs Q4 and Q2 vs Q3 arousal errors, Q1 vs Q3 and Q2 vs Q4 both.
     Returns ``{"valence only", "arousal only", "both"}``; 1 minus their sum is the accuracy.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
-    t, p, labels = _prepare(y_true, y_pred)
+    t, p, labels = _prepare(y_true, y_pred, where="quadrant_error_kinds")
     unknown = [label for label in labels if label not in QUADRANT_AXES]
     if unknown:
-        raise ValueError(f"quadrant_error_kinds: labels must be Q1-Q4, got {unknown}")
+        raise UnknownOptionError(message("y_true and y_pred", "quadrant labels Q1-Q4", f"other labels {unknown}",
+                                         where="quadrant_error_kinds", describe=False))
     axes = np.array([QUADRANT_AXES[label] for label in labels])
     wrong = axes[t] != axes[p]
     return {"valence only": float(np.mean(wrong[:, 0] & ~wrong[:, 1])),
@@ -344,29 +392,39 @@ def quadrant_error_kinds(y_true, y_pred) -> dict[str, float]:
 # --------------------------------------------------------------------------- regression
 
 
-def _as_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(y_true, dtype=float)
-    b = np.asarray(y_pred, dtype=float)
-    if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D, got shapes {a.shape} and {b.shape}")
+def _ratings(values, name: str, where: str) -> np.ndarray:
+    """Ratings as a finite 1-D float array (pandas object columns of numbers are fine)."""
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise WrongTypeError(message(name, "numbers (ratings)", values, where=where)) from None
+    return as_signal(values, name, where=where, ndim=1)
+
+
+def _as_pair(y_true, y_pred, *, where: str) -> tuple[np.ndarray, np.ndarray]:
+    a = _ratings(y_true, "y_true", where)
+    b = _ratings(y_pred, "y_pred", where)
     if len(a) != len(b):
-        raise ValueError(f"y_true has {len(a)} values but y_pred has {len(b)}")
-    if len(a) == 0:
-        raise ValueError("y_true and y_pred are empty")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("y_true and y_pred must be finite (no nan or inf)")
+        raise WrongShapeError(message("y_pred", f"as long as y_true ({len(a)} values)", f"{len(b)} values",
+                                      where=where, describe=False))
     return a, b
 
 
 def mae(y_true, y_pred) -> float:
-    """Mean absolute error, in the units of the ratings."""
-    a, b = _as_pair(y_true, y_pred)
+    """Mean absolute error of two ``(n,)`` arrays of ratings, in the units of the ratings.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    a, b = _as_pair(y_true, y_pred, where="mae")
     return float(np.mean(np.abs(a - b)))
 
 
 def rmse(y_true, y_pred) -> float:
-    """Root mean squared error, in the units of the ratings (>= MAE; large errors weigh more)."""
-    a, b = _as_pair(y_true, y_pred)
+    """Root mean squared error of two ``(n,)`` arrays of ratings, in their units (>= MAE; large errors weigh more).
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
+    a, b = _as_pair(y_true, y_pred, where="rmse")
     return float(np.sqrt(np.mean((a - b) ** 2)))
 
 
@@ -378,10 +436,12 @@ def pearson(y_true, y_pred) -> float:
     correlation is undefined: returns nan with an :class:`UndefinedMetricWarning` (as
     ``scipy.stats.pearsonr`` does), so that a cross-validation loop does not stop.
     Needs at least 2 values.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
-    a, b = _as_pair(y_true, y_pred)
+    a, b = _as_pair(y_true, y_pred, where="pearson")
     if len(a) < 2:
-        raise ValueError("pearson needs at least 2 values")
+        raise EmptyInputError(message("y_true", "at least 2 values long", f"{len(a)}", where="pearson",
+                                      describe=False))
     da, db = a - a.mean(), b - b.mean()
     denominator = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
     if denominator == 0:
@@ -400,8 +460,9 @@ def ccc(y_true, y_pred) -> float:
     Equals ``pearson * 2 sd_x sd_y / (sd_x**2 + sd_y**2 + (mean_x - mean_y)**2)``.
     When both inputs are the same constant the value is 0/0: nan with an
     :class:`UndefinedMetricWarning`. A constant prediction of a varying truth gives 0.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
-    a, b = _as_pair(y_true, y_pred)
+    a, b = _as_pair(y_true, y_pred, where="ccc")
     mean_a, mean_b = a.mean(), b.mean()
     covariance = float(np.mean((a - mean_a) * (b - mean_b)))
     denominator = float(a.var() + b.var() + (mean_a - mean_b) ** 2)
@@ -413,7 +474,10 @@ def ccc(y_true, y_pred) -> float:
 
 
 def regression_report(y_true, y_pred) -> dict[str, float]:
-    """``{"mae", "rmse", "pearson", "ccc"}`` of one prediction of a rating."""
+    """``{"mae", "rmse", "pearson", "ccc"}`` of one prediction of a rating.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     return {"mae": mae(y_true, y_pred), "rmse": rmse(y_true, y_pred),
             "pearson": pearson(y_true, y_pred), "ccc": ccc(y_true, y_pred)}
 
@@ -428,12 +492,13 @@ def latency_summary(seconds: Iterable[float]) -> dict[str, float]:
     measurements, their mean, median and 95th/99th percentiles (NumPy's linear
     interpolation). The tail percentiles matter for real-time use: a system whose mean is
     10 ms but whose p99 is 200 ms stutters once in a hundred predictions.
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     values = np.asarray(list(seconds) if not hasattr(seconds, "__len__") else seconds, dtype=float).ravel()
-    if values.size == 0:
-        raise ValueError("latency_summary: no measurements")
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("latency_summary: latencies must be finite and >= 0 seconds")
+    values = as_signal(values, "seconds", where="latency_summary")
+    if np.any(values < 0):
+        raise OutOfRangeError(message("seconds", "latencies >= 0 s", f"min {values.min():g}", where="latency_summary",
+                                      describe=False))
     ms = values * 1000.0
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     return {"n": int(ms.size), "mean_ms": float(ms.mean()), "p50_ms": float(p50),

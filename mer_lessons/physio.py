@@ -25,7 +25,9 @@ EEG in microvolts (uV), skin conductance in microsiemens (uS), ECG in millivolts
 Filtering is zero-phase (forward-backward, no delay), so a Butterworth filter of the
 design's -3 dB cutoff is -6 dB at that frequency once applied (:func:`filter_response_db`).
 Bad inputs (sample rates <= 0, cutoffs at or above Nyquist, windows longer than the
-signal, signals too short to filter) raise ``ValueError`` saying what to change.
+signal, signals too short to filter) raise the errors of :mod:`mer_lessons.validation`
+(all ``ValueError`` s), whose message names the function and the argument and says
+what to change.
 
 Only NumPy/SciPy: the course runs offline with no extra dependency. ``neurokit2``
 (``nk.ecg_peaks``, ``nk.eda_phasic``, ``nk.hrv_time``) is a fuller, well-tested
@@ -44,6 +46,22 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import signal as sps
+
+from mer_lessons.validation import (
+    EmptyInputError,
+    InputError,
+    OutOfRangeError,
+    UnknownOptionError,
+    WrongShapeError,
+    as_choice,
+    as_float,
+    as_frequency,
+    as_frequency_band,
+    as_int,
+    as_sample_rate,
+    as_signal,
+    message,
+)
 
 __all__ = [
     "AMIGOS_HAO_SR", "DEAP_BASELINE_SECONDS", "DEAP_RAW_SR", "DEAP_SR", "EEG_BANDS", "HAO_EEG_BAND",
@@ -74,52 +92,6 @@ EDA_METHODS = ("lowpass", "median")
 
 # --------------------------------------------------------------------------- input checks
 
-def _check_sr(sr, name: str = "sr") -> float:
-    try:
-        value = float(sr)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sample rate in Hz, got {sr!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive sample rate in Hz, got {sr!r}")
-    return value
-
-
-def _as_signal(x, name: str = "x", *, min_length: int = 1, ndim: int | None = None) -> np.ndarray:
-    """``x`` as a float64 array with time on the last axis; finite values only."""
-    if x is None:
-        raise ValueError(f"{name} is required (got None)")
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise ValueError(f"{name} must be real-valued")
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must have a time axis, got a scalar")
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
-    if arr.shape[-1] < min_length:
-        raise ValueError(f"{name} has {arr.shape[-1]} samples on its last (time) axis; at least {min_length} needed")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite samples; interpolate or cut them out first "
-                         "(real recordings, e.g. some AMIGOS trials, have gaps)")
-    return arr
-
-
-def _check_cutoff(value, sr: float, name: str) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a frequency in Hz, got {value!r}") from None
-    nyquist = sr / 2.0
-    if not math.isfinite(f) or f <= 0:
-        raise ValueError(f"{name} must be a positive frequency in Hz, got {value!r}")
-    if f >= nyquist:
-        raise ValueError(f"{name}={f:g} Hz is at or above the Nyquist frequency {nyquist:g} Hz (sr/2 at sr={sr:g} Hz); "
-                         "lower the cutoff or use a signal sampled faster")
-    return f
-
-
 def _padlen_sos(sos: np.ndarray) -> int:
     """The padding ``scipy.signal.sosfiltfilt`` uses by default."""
     return 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
@@ -128,8 +100,9 @@ def _padlen_sos(sos: np.ndarray) -> int:
 def _filtfilt_sos(sos: np.ndarray, x: np.ndarray, what: str) -> np.ndarray:
     padlen = _padlen_sos(sos)
     if x.shape[-1] <= padlen:
-        raise ValueError(f"{what}: the signal has {x.shape[-1]} samples, too short for this zero-phase filter "
-                         f"(needs more than {padlen}); use a longer signal or a lower order")
+        raise EmptyInputError(message(
+            "x", f"more than {padlen} samples long for this zero-phase filter", f"{x.shape[-1]} samples (too short)",
+            where=what, describe=False, hint="use a longer signal or a lower order"))
     return sps.sosfiltfilt(sos, x, axis=-1)
 
 
@@ -151,14 +124,10 @@ def _butter_cached(order: int, cutoff, btype: str, sr: float) -> np.ndarray:
     return sos
 
 
-def _bandpass_design(sr: float, low, high, order) -> np.ndarray:
-    low = _check_cutoff(low, sr, "low")
-    high = _check_cutoff(high, sr, "high")
-    if low >= high:
-        raise ValueError(f"low={low:g} Hz must be below high={high:g} Hz")
-    if isinstance(order, bool) or int(order) != order or order < 1:
-        raise ValueError(f"order must be a positive integer, got {order!r}")
-    return _butter(int(order), (low, high), "bandpass", sr)
+def _bandpass_design(sr: float, low, high, order, *, where: str) -> np.ndarray:
+    low, high = as_frequency_band(low, high, sr, names=("low", "high"), where=where)
+    order = as_int(order, "order", where=where)
+    return _butter(order, (low, high), "bandpass", sr)
 
 
 def bandpass_sos(sr: float, low: float, high: float, order: int = 4) -> np.ndarray:
@@ -170,7 +139,7 @@ def bandpass_sos(sr: float, low: float, high: float, order: int = 4) -> np.ndarr
     after checks that name the problem. Hao et al., Sec. 4.2 (EEG 0.5-50 Hz).
     Taught in ``06_physiological_signals``.
     """
-    return _bandpass_design(_check_sr(sr), low, high, order)
+    return _bandpass_design(as_sample_rate(sr, where="bandpass_sos"), low, high, order, where="bandpass_sos")
 
 
 def bandpass(x, sr: float, low: float, high: float, order: int = 4) -> np.ndarray:
@@ -182,9 +151,9 @@ def bandpass(x, sr: float, low: float, high: float, order: int = 4) -> np.ndarra
     ``x`` needs more samples than the filter's edge padding (27 for order 4).
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    sos = _bandpass_design(sr, low, high, order)
-    return _filtfilt_sos(sos, _as_signal(x), "bandpass")
+    sr = as_sample_rate(sr, where="bandpass")
+    sos = _bandpass_design(sr, low, high, order, where="bandpass")
+    return _filtfilt_sos(sos, as_signal(x, where="bandpass"), "bandpass")
 
 
 def lowpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
@@ -193,10 +162,10 @@ def lowpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
     Used by :func:`eda_decompose` (the tonic skin-conductance level) and :func:`scr_peaks`.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    cutoff = _check_cutoff(cutoff, sr, "cutoff")
-    sos = _butter(int(order), cutoff, "lowpass", sr)
-    return _filtfilt_sos(sos, _as_signal(x), "lowpass")
+    sr = as_sample_rate(sr, where="lowpass")
+    cutoff = as_frequency(cutoff, "cutoff", sr, where="lowpass")
+    sos = _butter(as_int(order, "order", where="lowpass"), cutoff, "lowpass", sr)
+    return _filtfilt_sos(sos, as_signal(x, where="lowpass"), "lowpass")
 
 
 def highpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
@@ -204,10 +173,10 @@ def highpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
 
     Removes drift and baseline wander (ECG, EEG). Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    cutoff = _check_cutoff(cutoff, sr, "cutoff")
-    sos = _butter(int(order), cutoff, "highpass", sr)
-    return _filtfilt_sos(sos, _as_signal(x), "highpass")
+    sr = as_sample_rate(sr, where="highpass")
+    cutoff = as_frequency(cutoff, "cutoff", sr, where="highpass")
+    sos = _butter(as_int(order, "order", where="highpass"), cutoff, "highpass", sr)
+    return _filtfilt_sos(sos, as_signal(x, where="highpass"), "highpass")
 
 
 def filter_response_db(sos, sr: float, freqs, *, zero_phase: bool = True) -> np.ndarray:
@@ -217,7 +186,7 @@ def filter_response_db(sos, sr: float, freqs, *, zero_phase: bool = True) -> np.
     :func:`bandpass` runs the filter twice (forward and backward).
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
+    sr = as_sample_rate(sr, where="filter_response_db")
     _, h = sps.sosfreqz(np.asarray(sos), worN=np.atleast_1d(np.asarray(freqs, dtype=float)), fs=sr)
     db = 20 * np.log10(np.maximum(np.abs(h), 1e-300))
     return 2 * db if zero_phase else db
@@ -231,15 +200,15 @@ def notch(x, sr: float, freq: float = 50.0, quality: float = 30.0) -> np.ndarray
     backward (``filtfilt``): zero phase, so the rest of the spectrum is untouched.
     Taught in ``06_physiological_signals`` (the simulated signals carry a small 50 Hz hum).
     """
-    sr = _check_sr(sr)
-    freq = _check_cutoff(freq, sr, "freq")
-    if not quality > 0:
-        raise ValueError(f"quality must be positive, got {quality!r}")
-    x = _as_signal(x)
+    sr = as_sample_rate(sr, where="notch")
+    freq = as_frequency(freq, "freq", sr, where="notch")
+    quality = as_float(quality, "quality", minimum=0, low_open=True, where="notch")
+    x = as_signal(x, where="notch")
     b, a = sps.iirnotch(freq, quality, fs=sr)
     padlen = 3 * max(len(a), len(b))
     if x.shape[-1] <= padlen:
-        raise ValueError(f"notch: the signal has {x.shape[-1]} samples, needs more than {padlen}")
+        raise EmptyInputError(message("x", f"more than {padlen} samples long for the notch filter",
+                                      f"{x.shape[-1]} samples (too short)", where="notch", describe=False))
     return sps.filtfilt(b, a, x, axis=-1)
 
 
@@ -255,12 +224,13 @@ def resample(x, sr: float, target_sr: float) -> np.ndarray:
     128 Hz, AMIGOS 128 -> 64 Hz. Rates must be rational with a denominator up to 1000.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    target_sr = _check_sr(target_sr, "target_sr")
-    x = _as_signal(x)
+    sr = as_sample_rate(sr, where="resample")
+    target_sr = as_sample_rate(target_sr, "target_sr", where="resample")
+    x = as_signal(x, where="resample")
     ratio = Fraction(target_sr / sr).limit_denominator(1000)
     if abs(float(ratio) - target_sr / sr) > 1e-9 * target_sr / sr:
-        raise ValueError(f"cannot express {target_sr:g}/{sr:g} Hz as a ratio of small integers")
+        raise OutOfRangeError(message("target_sr", f"a rate whose ratio to sr={sr:g} Hz is a fraction of small "
+                                      "integers (denominator <= 1000)", target_sr, where="resample"))
     up, down = ratio.numerator, ratio.denominator
     if up == down:
         return x.copy()
@@ -278,16 +248,17 @@ def remove_baseline(x, sr: float, baseline_seconds: float = DEAP_BASELINE_SECOND
     the analogue). The DEAP loader's ``baseline="subtract"`` does the per-second variant
     common in DEAP papers. Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    if method not in BASELINE_METHODS:
-        raise ValueError(f"method must be one of {BASELINE_METHODS}, got {method!r}")
-    x = _as_signal(x)
-    if not baseline_seconds > 0:
-        raise ValueError(f"baseline_seconds must be positive, got {baseline_seconds!r}")
+    sr = as_sample_rate(sr, where="remove_baseline")
+    as_choice(method, "method", BASELINE_METHODS, where="remove_baseline")
+    x = as_signal(x, where="remove_baseline")
+    baseline_seconds = as_float(baseline_seconds, "baseline_seconds", minimum=0, low_open=True,
+                                where="remove_baseline")
     n_b = int(round(baseline_seconds * sr))
     if n_b >= x.shape[-1]:
-        raise ValueError(f"the baseline ({n_b} samples = {baseline_seconds:g} s at {sr:g} Hz) is not shorter than the "
-                         f"signal ({x.shape[-1]} samples)")
+        raise OutOfRangeError(message(
+            "baseline_seconds", f"shorter than the signal ({x.shape[-1]} samples = {x.shape[-1] / sr:g} s)",
+            f"{baseline_seconds:g} s = {n_b} samples at {sr:g} Hz, not shorter", where="remove_baseline",
+            describe=False))
     rest = x[..., n_b:]
     if method == "drop":
         return rest.copy()
@@ -303,7 +274,7 @@ def zscore(x, axis: int = -1) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0:
-        raise ValueError("zscore: empty input")
+        raise EmptyInputError(message("x", "non-empty", f"shape {x.shape}", where="zscore", describe=False))
     mean = x.mean(axis=axis, keepdims=True)
     sd = x.std(axis=axis, keepdims=True)
     constant = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
@@ -323,7 +294,8 @@ def zscore_per_group(X, groups) -> np.ndarray | pd.DataFrame:
     groups = np.asarray(groups)
     values = np.asarray(X, dtype=np.float64)
     if values.ndim != 2 or len(values) != len(groups):
-        raise ValueError(f"X must be (n, features) with one group per row; got X {values.shape}, {len(groups)} groups")
+        raise WrongShapeError(message("X", f"shaped (n, features) with one row per group label ({len(groups)} "
+                                      "groups)", f"shape {values.shape}", where="zscore_per_group", describe=False))
     out = np.full_like(values, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a feature missing for a whole group stays NaN
@@ -347,16 +319,20 @@ def sliding_windows(x, sr: float, window_s: float, hop_s: float) -> np.ndarray:
     dropped). Copy it (``.copy()``) before writing. Used to give sequence models (Hao et
     al.'s Bi-LSTM) a trial as a series of windows. Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    x = _as_signal(x)
-    if not window_s > 0 or not hop_s > 0:
-        raise ValueError(f"window_s and hop_s must be positive, got {window_s!r}, {hop_s!r}")
+    sr = as_sample_rate(sr, where="sliding_windows")
+    x = as_signal(x, where="sliding_windows")
+    where = "sliding_windows"
+    window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where=where)
+    hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where=where)
     window, hop = int(round(window_s * sr)), int(round(hop_s * sr))
-    if window < 1 or hop < 1:
-        raise ValueError(f"window ({window_s:g} s) and hop ({hop_s:g} s) must each be at least one sample at {sr:g} Hz")
+    for name, seconds, n in (("window_s", window_s, window), ("hop_s", hop_s, hop)):
+        if n < 1:
+            raise OutOfRangeError(message(name, f"at least one sample long at {sr:g} Hz (>= {0.5 / sr:g} s)", seconds,
+                                          where=where))
     if window > x.shape[-1]:
-        raise ValueError(f"the window ({window} samples = {window_s:g} s) is longer than the signal "
-                         f"({x.shape[-1]} samples = {x.shape[-1] / sr:g} s)")
+        raise OutOfRangeError(message(
+            "window_s", f"at most the signal's length ({x.shape[-1]} samples = {x.shape[-1] / sr:g} s)",
+            f"{window_s:g} s = {window} samples, longer than the signal", where=where, describe=False))
     view = np.lib.stride_tricks.sliding_window_view(x, window, axis=-1)[..., ::hop, :]
     return np.moveaxis(view, -2, 0)
 
@@ -370,8 +346,8 @@ def preprocess_eeg(eeg, sr: float, *, band: tuple[float, float] = HAO_EEG_BAND, 
     ``target_sr`` (None keeps ``sr``), z-score each channel when ``standardize``.
     Returns ``(eeg, sr)`` after the chain. Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    x = _as_signal(eeg, "eeg")
+    sr = as_sample_rate(sr, where="preprocess_eeg")
+    x = as_signal(eeg, "eeg", where="preprocess_eeg")
     if notch_freq is not None and notch_freq < sr / 2:
         x = notch(x, sr, notch_freq)
     x = bandpass(x, sr, band[0], band[1])
@@ -385,7 +361,10 @@ def preprocess_eeg(eeg, sr: float, *, band: tuple[float, float] = HAO_EEG_BAND, 
 # --------------------------------------------------------------------------- EEG features
 
 def band_name(freq: float, bands: Mapping[str, tuple[float, float]] = EEG_BANDS) -> str | None:
-    """The name of the band holding ``freq`` Hz (``low <= freq < high``), or None (e.g. delta < 4 Hz)."""
+    """The name of the band holding ``freq`` Hz (``low <= freq < high``), or None (e.g. delta < 4 Hz).
+
+    Taught in ``06_physiological_signals``.
+    """
     for name, (low, high) in bands.items():
         if low <= freq < high:
             return name
@@ -401,27 +380,30 @@ def welch_psd(x, sr: float, nperseg: int | None = None) -> tuple[np.ndarray, np.
     times the bin width gives the signal's variance (Parseval).
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    x = _as_signal(x, min_length=2)
+    sr = as_sample_rate(sr, where="welch_psd")
+    x = as_signal(x, min_length=2, where="welch_psd")
     n = x.shape[-1]
     if nperseg is None:
         nperseg = min(n, int(round(2 * sr)))
-    if not 2 <= int(nperseg) <= n:
-        raise ValueError(f"nperseg must be between 2 and the signal length {n}, got {nperseg!r}")
+    nperseg = as_int(nperseg, "nperseg", minimum=2, maximum=n, where="welch_psd")
     return sps.welch(x, fs=sr, window="hann", nperseg=int(nperseg), noverlap=int(nperseg) // 2,
                      detrend="constant", scaling="density", axis=-1)
 
 
-def _usable_bands(bands: Mapping[str, tuple[float, float]], sr: float) -> dict[str, tuple[float, float]]:
+def _usable_bands(bands: Mapping[str, tuple[float, float]], sr: float, *,
+                  where: str) -> dict[str, tuple[float, float]]:
     """Bands clipped to Nyquist; a band wholly above it is an error, one partly above a warning."""
     nyquist = sr / 2.0
     out = {}
     for name, (low, high) in bands.items():
         if not 0 <= low < high:
-            raise ValueError(f"band {name!r}: need 0 <= low < high, got ({low}, {high})")
+            raise OutOfRangeError(message(f"bands[{name!r}]", "(low, high) in Hz with 0 <= low < high", (low, high),
+                                          where=where))
         if low >= nyquist:
-            raise ValueError(f"band {name!r} ({low:g}-{high:g} Hz) lies above the Nyquist frequency {nyquist:g} Hz "
-                             f"(sr = {sr:g} Hz): this signal cannot hold it; drop the band or keep a higher rate")
+            raise OutOfRangeError(message(
+                f"bands[{name!r}]", f"a band starting below the Nyquist frequency {nyquist:g} Hz (sr = {sr:g} Hz)",
+                f"{low:g}-{high:g} Hz", where=where, describe=False,
+                hint="this signal cannot hold it; drop the band or keep a higher rate"))
         if high > nyquist:
             warnings.warn(f"band {name!r} ({low:g}-{high:g} Hz) is cut at the Nyquist frequency {nyquist:g} Hz "
                           f"(sr = {sr:g} Hz): only {low:g}-{nyquist:g} Hz of it is measured", UserWarning, stacklevel=3)
@@ -430,12 +412,14 @@ def _usable_bands(bands: Mapping[str, tuple[float, float]], sr: float) -> dict[s
     return out
 
 
-def _as_frame(values: np.ndarray, bands, channels) -> np.ndarray | pd.DataFrame:
+def _as_frame(values: np.ndarray, bands, channels, *, where: str) -> np.ndarray | pd.DataFrame:
     if channels is None:
         return values
     channels = list(channels)
     if values.ndim != 2 or len(channels) != values.shape[0]:
-        raise ValueError(f"channels names {len(channels)} rows, but the result has shape {values.shape}")
+        raise WrongShapeError(message("channels", f"one name per row of x ({values.shape[0] if values.ndim else 0} "
+                                      "rows, x of shape (C, T))", f"{len(channels)} names", where=where,
+                                      describe=False))
     return pd.DataFrame(values, index=pd.Index(channels, name="channel"), columns=list(bands))
 
 
@@ -451,15 +435,15 @@ def band_powers(x, sr: float, bands: Mapping[str, tuple[float, float]] = EEG_BAN
     channels x bands is returned. Bands above Nyquist: see the warning/error raised.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    usable = _usable_bands(bands, sr)
+    sr = as_sample_rate(sr, where="band_powers")
+    usable = _usable_bands(bands, sr, where="band_powers")
     freqs, psd = welch_psd(x, sr, nperseg)
     df = freqs[1] - freqs[0]
     out = np.stack([psd[..., (freqs >= lo) & (freqs < hi)].sum(axis=-1) * df for lo, hi in usable.values()], axis=-1)
     if relative:
         total = psd.sum(axis=-1, keepdims=True) * df
         out = out / np.where(total > 0, total, 1.0)
-    return _as_frame(out, usable, channels)
+    return _as_frame(out, usable, channels, where="band_powers")
 
 
 def gaussian_entropy(variance) -> np.ndarray | float:
@@ -467,10 +451,11 @@ def gaussian_entropy(variance) -> np.ndarray | float:
 
     Shi, Jiao & Lu (2013) and the DEAP/SEED literature use it as an EEG feature: within a
     narrow band, EEG is close to Gaussian, so its entropy depends on its variance only.
+    Taught in ``06_physiological_signals``.
     """
     v = np.asarray(variance, dtype=np.float64)
     if np.any(v <= 0):
-        raise ValueError("variance must be positive")
+        raise OutOfRangeError(message("variance", "> 0", v.item() if v.ndim == 0 else v, where="gaussian_entropy"))
     out = 0.5 * np.log(2 * np.pi * np.e * v)
     return float(out) if out.ndim == 0 else out
 
@@ -486,9 +471,9 @@ def differential_entropy(x, sr: float, bands: Mapping[str, tuple[float, float]] 
     is filtered up to 0.99 of it. With ``channels`` a DataFrame channels x bands.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    usable = _usable_bands(bands, sr)
-    x = _as_signal(x)
+    sr = as_sample_rate(sr, where="differential_entropy")
+    usable = _usable_bands(bands, sr, where="differential_entropy")
+    x = as_signal(x, where="differential_entropy")
     out = []
     for low, high in usable.values():
         high = min(high, 0.99 * sr / 2)
@@ -497,7 +482,7 @@ def differential_entropy(x, sr: float, bands: Mapping[str, tuple[float, float]] 
         else:
             y = bandpass(x, sr, low, high, order)
         out.append(gaussian_entropy(np.maximum(y.var(axis=-1), 1e-300)))
-    return _as_frame(np.stack(out, axis=-1), usable, channels)
+    return _as_frame(np.stack(out, axis=-1), usable, channels, where="differential_entropy")
 
 
 def frontal_asymmetry(powers, channels: Sequence[str] | None = None,
@@ -518,19 +503,24 @@ def frontal_asymmetry(powers, channels: Sequence[str] | None = None,
     else:
         values = np.asarray(powers, dtype=float)
         if channels is None or values.ndim != 2 or values.shape != (len(channels), len(bands)):
-            raise ValueError("powers must be a DataFrame channels x bands, or a (C, n_bands) array with channels "
-                             f"naming its {values.shape[0] if values.ndim else 0} rows")
+            raise WrongShapeError(message(
+                "powers", "a DataFrame channels x bands, or a (C, n_bands) array with channels naming its rows",
+                f"shape {values.shape} with {'no' if channels is None else len(channels)} channel names",
+                where="frontal_asymmetry", describe=False))
         table = pd.DataFrame(values, index=list(channels), columns=list(bands))
     if band not in table.columns:
-        raise ValueError(f"band {band!r} not in the powers' columns {list(table.columns)}")
+        as_choice(band, "band", list(table.columns), where="frontal_asymmetry")
     out = {}
     for right, left in pairs:
         missing = [c for c in (right, left) if c not in table.index]
         if missing:
-            raise ValueError(f"channel(s) {missing} not in {list(table.index)}")
+            raise UnknownOptionError(message("pairs", f"pairs of channels from {list(table.index)}",
+                                             f"unknown channel(s) {missing}", where="frontal_asymmetry",
+                                             describe=False))
         p_right, p_left = float(table.loc[right, band]), float(table.loc[left, band])
         if p_right <= 0 or p_left <= 0:
-            raise ValueError(f"band powers must be positive to take logs, got {right}={p_right}, {left}={p_left}")
+            raise OutOfRangeError(message("powers", "positive to take logs", f"{right}={p_right:g}, {left}={p_left:g}",
+                                          where="frontal_asymmetry", describe=False))
         out[f"{right}-{left}"] = math.log(p_right) - math.log(p_left)
     return pd.Series(out, name=f"{band} asymmetry", dtype=float)
 
@@ -555,19 +545,17 @@ def eda_decompose(gsr, sr: float, *, method: str = "lowpass", cutoff: float = 0.
     two are the common quick ones. On short trials (the teaching dataset's 4 s) the tonic
     is close to a straight line either way. Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    if method not in EDA_METHODS:
-        raise ValueError(f"method must be one of {EDA_METHODS}, got {method!r}")
-    x = _as_signal(gsr, "gsr", ndim=1)
+    sr = as_sample_rate(sr, where="eda_decompose")
+    as_choice(method, "method", EDA_METHODS, where="eda_decompose")
+    x = as_signal(gsr, "gsr", ndim=1, where="eda_decompose")
     if method == "lowpass":
-        cutoff = _check_cutoff(cutoff, sr, "cutoff")
+        cutoff = as_frequency(cutoff, "cutoff", sr, where="eda_decompose")
         sos = _butter(2, cutoff, "lowpass", sr)
         tonic = _filtfilt_sos(sos, x, "eda_decompose")
     else:
         from scipy.ndimage import median_filter
 
-        if not window_s > 0:
-            raise ValueError(f"window_s must be positive, got {window_s!r}")
+        window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where="eda_decompose")
         size = max(1, int(round(window_s * sr))) | 1  # odd: centred
         tonic = median_filter(x, size=size, mode="nearest")
     return tonic, x - tonic
@@ -597,10 +585,9 @@ def scr_peaks(gsr, sr: float, min_amplitude: float = 0.01, *, smooth_hz: float |
     ``neurokit2.eda_peaks`` implements several published variants.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
-    x = _as_signal(gsr, "gsr", ndim=1, min_length=3)
-    if not min_amplitude > 0:
-        raise ValueError(f"min_amplitude must be positive (uS), got {min_amplitude!r}")
+    sr = as_sample_rate(sr, where="scr_peaks")
+    x = as_signal(gsr, "gsr", ndim=1, min_length=3, where="scr_peaks")
+    min_amplitude = as_float(min_amplitude, "min_amplitude", minimum=0, low_open=True, where="scr_peaks", unit="uS")
     s = x
     if smooth_hz and smooth_hz < 0.45 * sr:
         sos = _butter(2, float(smooth_hz), "lowpass", sr)
@@ -636,7 +623,7 @@ def scr_rate(gsr, sr: float, min_amplitude: float = 0.01, **options) -> float:
 
     The classic arousal index of electrodermal activity. Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
+    sr = as_sample_rate(sr, where="scr_rate")
     found = scr_peaks(gsr, sr, min_amplitude, **options)
     return len(found) / (np.asarray(gsr).shape[-1] / sr / 60.0)
 
@@ -664,12 +651,13 @@ def detect_r_peaks(ecg, sr: float, *, refractory_s: float = 0.25) -> np.ndarray:
     ``neurokit2.ecg_peaks`` offers several published detectors for real studies.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
+    sr = as_sample_rate(sr, where="detect_r_peaks")
     if sr < 64:
-        raise ValueError(f"detect_r_peaks needs sr >= 64 Hz to see the QRS complex, got {sr:g} Hz")
-    x = _as_signal(ecg, "ecg", ndim=1)
+        raise OutOfRangeError(message("sr", ">= 64 Hz to see the QRS complex", sr, where="detect_r_peaks"))
+    x = as_signal(ecg, "ecg", ndim=1, where="detect_r_peaks")
     if x.size < 2 * sr:
-        raise ValueError(f"detect_r_peaks needs at least 2 s of ECG, got {x.size / sr:g} s")
+        raise EmptyInputError(message("ecg", "at least 2 s long", f"{x.size / sr:g} s", where="detect_r_peaks",
+                                      describe=False))
     refractory = max(1, int(round(refractory_s * sr)))
     f = bandpass(x, sr, 5.0, 15.0, order=2)
     energy = (np.gradient(f) * sr) ** 2
@@ -723,7 +711,7 @@ def heart_rate(ecg, sr: float, *, peaks=None) -> float:
     R peaks from :func:`detect_r_peaks` unless given as sample indices in ``peaks``.
     Taught in ``06_physiological_signals``.
     """
-    sr = _check_sr(sr)
+    sr = as_sample_rate(sr, where="heart_rate")
     peaks = detect_r_peaks(ecg, sr) if peaks is None else np.asarray(peaks)
     if len(peaks) < 2:
         return float("nan")
@@ -742,10 +730,14 @@ def hrv(rr_intervals_s) -> pd.Series:
     Taught in ``06_physiological_signals``.
     """
     rr = np.asarray(rr_intervals_s, dtype=np.float64).ravel()
-    if rr.size and (np.any(~np.isfinite(rr)) or np.any(rr <= 0)):
-        raise ValueError("RR intervals must be positive, finite numbers of seconds")
-    if rr.size and rr.max() > 10:
-        raise ValueError(f"RR intervals look like milliseconds (max {rr.max():g}); pass seconds")
+    if rr.size:
+        as_signal(rr, "rr_intervals_s", where="hrv")  # finite
+        if np.any(rr <= 0):
+            raise OutOfRangeError(message("rr_intervals_s", "positive numbers of seconds", f"min {rr.min():g}",
+                                          where="hrv", describe=False))
+        if rr.max() > 10:
+            raise OutOfRangeError(message("rr_intervals_s", "in seconds", f"max {rr.max():g}", where="hrv",
+                                          describe=False, hint="these look like milliseconds; divide by 1000"))
     nan = float("nan")
     mean_rr = float(rr.mean()) if rr.size else nan
     diffs = np.diff(rr)
@@ -831,7 +823,8 @@ def trial_features(item: Mapping, *, bands: Mapping[str, tuple[float, float]] = 
         else:
             feats.update(ecg_hr=float("nan"), ecg_sdnn=float("nan"), ecg_rmssd=float("nan"))
     if not feats:
-        raise ValueError("trial_features: the item has none of 'eeg', 'gsr', 'ecg'")
+        raise InputError(message("item", "a trial holding at least one of 'eeg', 'gsr', 'ecg'",
+                                 f"keys {sorted(map(str, item))}", where="trial_features", describe=False))
     return pd.Series(feats, name=item.get("id"), dtype=float)
 
 

@@ -15,7 +15,7 @@ import scipy.signal
 
 import librosa
 
-from mer_lessons import dsp
+from mer_lessons import dsp, validation
 
 
 def rel_err(a, b) -> float:
@@ -752,10 +752,10 @@ _Y = np.random.default_rng(0).standard_normal(2048)
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: dsp.stft(np.array([])), "y is empty"),
-    (lambda: dsp.stft(np.zeros((2, 1000))), "y must be a 1-D"),
-    (lambda: dsp.mfcc(y=np.zeros((2, 1000))), "y must be a 1-D"),
-    (lambda: dsp.chroma_stft(y=np.array([])), "y is empty"),
+    (lambda: dsp.stft(np.array([])), "y must be non-empty"),
+    (lambda: dsp.stft(np.zeros((2, 1000))), "y must be 1-D.*mono"),
+    (lambda: dsp.mfcc(y=np.zeros((2, 1000))), "y must be 1-D.*mono"),
+    (lambda: dsp.chroma_stft(y=np.array([])), "y must be non-empty"),
     (lambda: dsp.stft(np.array([0.0, np.nan, 1.0])), "NaN"),
     (lambda: dsp.stft(_Y, n_fft=256, win_length=512), "win_length"),
     (lambda: dsp.stft(_Y, hop_length=-1), "hop_length"),
@@ -829,3 +829,46 @@ def test_window_response_peaks_at_zero_offset_and_is_normalised():
     assert first_min == pytest.approx(2.0, abs=0.05)
     with pytest.raises(ValueError, match="window"):
         dsp.window_response_db([1.0])
+
+
+# --------------------------------------------------------------------------- shared helpers, error style
+
+
+def test_ms_to_samples_and_next_power_of_two():
+    assert dsp.ms_to_samples(25, 16000) == 400 and dsp.ms_to_samples(3, 22050) == 66
+    assert [dsp.next_power_of_two(n) for n in (1, 2, 3, 400, 512, 513)] == [1, 2, 4, 512, 512, 1024]
+    with pytest.raises(validation.OutOfRangeError, match=r"^f: window_ms must be at least 2 samples long"):
+        dsp.ms_to_samples(0.01, 16000, "window_ms", minimum=2, where="f")
+    with pytest.raises(validation.OutOfRangeError, match=r"^f: hop_ms must be a number in ms > 0, got 0"):
+        dsp.ms_to_samples(0, 16000, "hop_ms", where="f")
+    with pytest.raises(validation.WrongTypeError, match=r"next_power_of_two: n must be an integer"):
+        dsp.next_power_of_two(2.5)
+
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: dsp.stft(np.zeros((2, 1000))), validation.WrongShapeError, r"^stft: y must be 1-D, got shape \(2, 1000\); "
+                                                                         r"pass one channel at a time \(mono\)"),
+    (lambda: dsp.mfcc(y=np.zeros((2, 1000))), validation.WrongShapeError, r"^mfcc: y must be 1-D"),
+    (lambda: dsp.stft(_Y, n_fft=2.5), validation.WrongTypeError, r"^stft: n_fft must be an integer, got 2.5$"),
+    (lambda: dsp.stft(_Y, hop_length=0), validation.OutOfRangeError, r"^stft: hop_length must be an integer >= 1"),
+    (lambda: dsp.stft(_Y, pad_mode="wrap"), validation.UnknownOptionError, r"^stft: pad_mode must be one of"),
+    (lambda: dsp.fft_frequencies("fast"), validation.WrongTypeError, r"^fft_frequencies: sr must be a number in Hz"),
+    (lambda: dsp.mel_spectrogram(y=_Y, sr=16000, fmax=9000.0), validation.OutOfRangeError,
+     r"^mel_spectrogram: fmax must be a frequency at or below the Nyquist frequency 8000 Hz"),
+    (lambda: dsp.spectral_subtraction(_Y, 16000, hop_length=-1), validation.OutOfRangeError,
+     r"^spectral_subtraction: hop_length"),
+    (lambda: dsp.power_spectrogram(_Y, n_fft=0), validation.OutOfRangeError, r"^power_spectrogram: n_fft"),
+    (lambda: dsp.butter_bandpass(_Y, 16000, 100.0, 8000.0), validation.OutOfRangeError,
+     r"^butter_bandpass: f_high must be a frequency below the Nyquist"),
+    (lambda: dsp.wideband_spectrogram(_Y, 16000, window_ms=0.01), validation.OutOfRangeError,
+     r"^wideband_spectrogram: window_ms must be at least 2 samples long"),
+    (lambda: dsp.stft(np.array([0.0, np.nan, 1.0])), validation.NonFiniteError, r"^stft: y must be finite"),
+    (lambda: dsp.stft(np.array([1j, 2.0])), validation.WrongTypeError, r"^stft: y must be real-valued"),
+    (lambda: dsp.get_window("triangle", 16), validation.UnknownOptionError,
+     r"^get_window: name must be a known window"),
+    (lambda: dsp.dynamic_sampling_keep(np.array([]), 100.0), validation.EmptyInputError,
+     r"^dynamic_sampling_keep: rates must be non-empty"),
+])
+def test_errors_are_validation_errors_naming_function_and_argument(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()

@@ -35,8 +35,10 @@ from mer_lessons.features import (
     Spectrogram,
     WidebandSpectrogram,
     WideNarrowbandSpectrogram,
-    power_to_db,
+    batch_power_to_db,
+    mfcc_dct_matrix,
 )
+from mer_lessons.validation import EmptyInputError, OutOfRangeError, UnknownOptionError, WrongShapeError, WrongTypeError
 
 TOL = 1e-4  # float64 and float32 paths (see module docstring)
 TOL32_MAGNITUDE_DB_TOP60 = 1e-3  # float32, power=1 then dB: bins within 60 dB of the peak
@@ -370,13 +372,13 @@ def test_bad_inputs_raise():
         m(torch.zeros(2, 1000, dtype=torch.complex64))
     with pytest.raises(TypeError):
         m([0.0] * 1000)
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(WrongShapeError, match="MelSpectrogram: x must be shaped"):
         m(torch.zeros(2, 1, 1000))
-    with pytest.raises(ValueError, match="empty signal"):
+    with pytest.raises(EmptyInputError, match="x must be a non-empty signal"):
         m(torch.zeros(2, 0))
-    with pytest.raises(ValueError, match="empty batch"):
+    with pytest.raises(EmptyInputError, match="x must be a non-empty batch"):
         m(torch.zeros(0, 1000))
-    with pytest.raises(ValueError, match="shorter than n_fft"):
+    with pytest.raises(EmptyInputError, match="at least n_fft=512 samples"):
         MelSpectrogram(sr=16000, n_fft=512, hop_length=128, n_mels=40, center=False)(torch.zeros(2, 511))
     MelSpectrogram(sr=16000, n_fft=512, hop_length=128, n_mels=40, center=False)(torch.zeros(2, 512))  # exactly fits
     with pytest.raises(ValueError, match="reflect"):
@@ -410,8 +412,10 @@ def test_bad_parameters_raise():
         NarrowbandSpectrogram(16000, scale="log")
     with pytest.raises(ValueError, match="window"):
         Spectrogram(n_fft=512, window=np.ones(100))
-    with pytest.raises(ValueError, match="amin"):
-        power_to_db(torch.ones(1, 3), amin=0)
+    with pytest.raises(OutOfRangeError, match="batch_power_to_db: amin"):
+        batch_power_to_db(torch.ones(1, 3), amin=0)
+    with pytest.raises(UnknownOptionError, match="ref"):
+        batch_power_to_db(torch.ones(1, 3), ref="min")
 
 
 # ----------------------------------------------------------------------------- parity with mer_lessons.dsp
@@ -469,7 +473,7 @@ def test_parity_with_dsp_band_spectrograms(kind, sr):
     out = m(torch.from_numpy(y))
     for b in range(len(y)):
         res = _call_dsp(fn, y[b], sr=sr, n_fft=m.n_fft, power=2.0)
-        ref = np.asarray(getattr(res, "S", res))  # dsp returns a Spectrogram(S, freqs, times, ...) tuple
+        ref = np.asarray(getattr(res, "S", res))  # dsp returns a SpectrogramWithAxes(S, freqs, times, ...)
         assert (getattr(res, "hop_length", m.hop_length), getattr(res, "win_length", m.win_length)) == (
             m.hop_length,
             m.win_length,
@@ -481,3 +485,52 @@ def test_mel_filterbank_from_dsp_matches_librosa():
     _dsp_function("mel_filterbank")
     m = MelSpectrogram(sr=22050, n_fft=2048, n_mels=128)
     assert rel_err(m.mel_basis, librosa.filters.mel(sr=22050, n_fft=2048, n_mels=128)) <= 1e-6
+
+
+# ----------------------------------------------------------------------------- one name, one meaning
+@pytest.mark.parametrize("dct_type,norm,lifter", [(2, "ortho", 0.0), (2, None, 0.0), (2, "ortho", 22.0),
+                                                  (1, None, 0.0), (3, "ortho", 0.0)])
+def test_mfcc_dct_matrix_matches_scipy_and_dsp_argument_order(dct_type, norm, lifter):
+    import scipy.fft
+
+    from mer_lessons import dsp
+
+    n_mfcc, n_mels = 13, 40
+    basis = mfcc_dct_matrix(n_mfcc, n_mels, dct_type=dct_type, norm=norm, lifter=lifter)
+    assert basis.shape == (n_mfcc, n_mels)  # rows out, columns in, as dsp.dct_matrix(n_out, n_in)
+    expected = scipy.fft.dct(np.eye(n_mels), type=dct_type, norm=norm, axis=0)[:n_mfcc]
+    if lifter:
+        k = np.arange(1, n_mfcc + 1)
+        expected = expected * (1 + lifter / 2 * np.sin(np.pi * k / lifter))[:, None]
+    np.testing.assert_allclose(basis, expected, atol=1e-12)
+    if dct_type == 2 and not lifter:
+        np.testing.assert_array_equal(basis, dsp.dct_matrix(n_mfcc, n_mels, norm=norm))
+
+
+def test_mfcc_dct_matrix_refuses_bad_arguments():
+    with pytest.raises(OutOfRangeError, match="mfcc_dct_matrix: n_mfcc"):
+        mfcc_dct_matrix(50, 40)
+    with pytest.raises(UnknownOptionError, match="dct_type"):
+        mfcc_dct_matrix(13, 40, dct_type=4)
+    with pytest.raises(OutOfRangeError, match="lifter"):
+        mfcc_dct_matrix(13, 40, lifter=-1)
+
+
+def test_public_names_do_not_clash_with_dsp():
+    from mer_lessons import dsp, features
+
+    shared = set(dsp.__all__) & set(features.__all__)
+    assert not shared, f"the same name means two things in dsp and features: {sorted(shared)}"
+    assert not hasattr(dsp, "Spectrogram") and not hasattr(features, "power_to_db")
+    assert not hasattr(features, "dct_matrix") and not hasattr(features, "WindowSpec")
+
+
+def test_errors_name_the_module_and_argument():
+    with pytest.raises(WrongTypeError, match="Spectrogram: n_fft must be an integer"):
+        Spectrogram(n_fft="512")
+    with pytest.raises(OutOfRangeError, match="WidebandSpectrogram: window_ms"):
+        WidebandSpectrogram(16000, window_ms=0.01)
+    with pytest.raises(OutOfRangeError, match="WideNarrowbandSpectrogram: wide_ms"):
+        WideNarrowbandSpectrogram(16000, wide_ms=30.0)
+    with pytest.raises(ValueError, match="sr"):  # still a ValueError for callers that catch those
+        MelSpectrogram(sr=0)

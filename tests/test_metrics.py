@@ -10,6 +10,7 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from mer_lessons import metrics
+from mer_lessons.papers import hao as papers_hao
 
 # A small imbalanced 3-class example that is easy to check by hand.
 Y_TRUE = ["calm"] * 6 + ["happy"] * 3 + ["sad"] * 1
@@ -231,25 +232,10 @@ def test_latency_summary_in_milliseconds():
 
 # --------------------------------------------------------------------------- Hao et al., Table 3
 
-# Hao et al., Table 3 ("Comparison of our model with other state-of-the-art models on the
-# DEAP dataset"), typed in from the paper: accuracy (%), F1, precision, recall, latency (ms),
-# average score.
-HAO_TABLE3 = pd.DataFrame([
-    ("Our model (Bi-LSTM + Feature fusion)", 87.5, 0.89, 0.88, 0.87, 24.3, 0.88),
-    ("CNN-RNN (Baseline)", 83.2, 0.82, 0.81, 0.82, 30.5, 0.82),
-    ("ST-GCN", 79.6, 0.79, 0.78, 0.79, 35.8, 0.79),
-    ("MLP-EmotionNet", 81.3, 0.81, 0.80, 0.81, 28.4, 0.80),
-    ("SVM + Feature extraction", 75.8, 0.74, 0.75, 0.73, 41.2, 0.74),
-    ("GRU + Spectrogram features", 78.9, 0.77, 0.78, 0.77, 29.1, 0.77),
-    ("EmotionNet (CNN)", 84.1, 0.83, 0.82, 0.83, 26.7, 0.83),
-    ("Bi-GRU", 82.4, 0.81, 0.80, 0.81, 27.9, 0.81),
-    ("LSTM + Attention", 85.3, 0.85, 0.84, 0.85, 25.6, 0.85),
-    ("Capsule network", 80.1, 0.79, 0.78, 0.79, 33.4, 0.80),
-    ("Deep belief network", 76.5, 0.75, 0.75, 0.74, 37.5, 0.75),
-    ("Hybrid CNN-GRU", 83.7, 0.82, 0.83, 0.82, 28.1, 0.82),
-    ("Random forest classifier", 74.2, 0.72, 0.73, 0.71, 45.7, 0.72),
-    ("K-Nearest neighbors", 71.6, 0.70, 0.69, 0.71, 48.9, 0.70),
-], columns=["model", "accuracy", "f1", "precision", "recall", "latency_ms", "average"]).set_index("model")
+# Hao et al., Table 3, from its one home (mer_lessons.papers.hao), in short column names.
+HAO_TABLE3 = papers_hao.TABLE3.rename(columns={
+    "Model": "model", "Accuracy (%)": "accuracy", "F1 score": "f1", "Precision": "precision", "Recall": "recall",
+    "Latency (ms)": "latency_ms", "Average score": "average"}).set_index("model")
 
 
 def _round2(x):
@@ -290,3 +276,36 @@ def test_average_score_scale_and_range():
         metrics.average_score(87.5, 0.89, 0.88, 0.87)
     with pytest.raises(ValueError):
         metrics.average_score(0.5, -0.1, 0.5, 0.5)
+
+
+def test_errors_are_validation_errors_naming_function_and_argument():
+    from mer_lessons import validation
+
+    with pytest.raises(validation.WrongShapeError, match=r"^f1: y_pred must be as long as y_true \(2 items\), got 1"):
+        metrics.f1([1, 2], [1])
+    with pytest.raises(validation.WrongTypeError, match=r"^weighted_accuracy: y_true must be a sequence of labels"):
+        metrics.weighted_accuracy("abc", "abd")
+    with pytest.raises(TypeError):  # still a TypeError for callers that catch those
+        metrics.weighted_accuracy("abc", "abd")
+    with pytest.raises(validation.EmptyInputError, match=r"^accuracy: y_true must be non-empty"):
+        metrics.accuracy([], [])
+    with pytest.raises(validation.UnknownOptionError, match=r"^confusion: y_pred must be made of labels from"):
+        metrics.confusion([1, 2], [1, 3], labels=[1, 2])
+    with pytest.raises(validation.UnknownOptionError, match=r"^precision: average must be one of 'macro', 'weighted'"):
+        metrics.precision([1, 2], [1, 2], average="micro")
+    with pytest.raises(validation.UnknownOptionError, match=r"^confusion: normalize must be one of"):
+        metrics.confusion([1, 2], [1, 2], normalize="rows")
+    with pytest.raises(validation.InputError, match=r"^confusion: labels must be free of duplicates"):
+        metrics.confusion([1, 2], [1, 2], labels=[1, 1, 2])
+    with pytest.raises(validation.OutOfRangeError,
+                       match=r"^average_score: accuracy must be a number in \[0, 1\], got 87.5; pass accuracy"):
+        metrics.average_score(87.5, 0.8, 0.8, 0.8)
+    with pytest.raises(validation.NonFiniteError, match=r"^mae: y_true must be finite"):
+        metrics.mae([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(validation.WrongShapeError, match=r"^rmse: y_pred must be as long as y_true"):
+        metrics.rmse([1.0, 2.0], [1.0])
+    with pytest.raises(validation.EmptyInputError, match=r"^pearson: y_true must be at least 2 values long"):
+        metrics.pearson([1.0], [2.0])
+    with pytest.raises(validation.OutOfRangeError, match=r"^latency_summary: seconds must be latencies >= 0 s"):
+        metrics.latency_summary([-0.1])
+    assert metrics.mae(pd.Series([1.0, 2.0], dtype=object), [1.0, 3.0]) == pytest.approx(0.5)  # object columns

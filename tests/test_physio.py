@@ -403,7 +403,7 @@ def test_trial_features_of_a_teaching_dataset_like_item():
     two_leads = simulated_item()
     two_leads["ecg"] = np.stack([two_leads["ecg"], -two_leads["ecg"]])
     assert physio.trial_features(two_leads)["ecg_hr"] == pytest.approx(feats["ecg_hr"])
-    with pytest.raises(ValueError, match="none of"):
+    with pytest.raises(ValueError, match="at least one of 'eeg', 'gsr', 'ecg'"):
         physio.trial_features({"id": "x"})
 
 
@@ -451,7 +451,7 @@ def test_bad_cutoffs_and_lengths_raise_clear_errors():
         physio.bandpass(x, 100, 0.5, 60)
     with pytest.raises(ValueError, match="below"):
         physio.bandpass(x, 128, 30, 10)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="low must be a number in Hz > 0"):
         physio.bandpass(x, 128, 0, 10)
     with pytest.raises(ValueError, match="Nyquist"):
         physio.notch(x, 100, 50)
@@ -469,3 +469,27 @@ def test_bad_cutoffs_and_lengths_raise_clear_errors():
         physio.detect_r_peaks(np.zeros(1000), 32)
     with pytest.raises(ValueError, match="1-D"):
         physio.scr_peaks(np.zeros((2, 100)), 32)
+
+
+def test_errors_are_validation_errors_naming_function_and_argument():
+    from mer_lessons import validation
+
+    x = sine(10, 128, 4)
+    with pytest.raises(validation.OutOfRangeError, match=r"^bandpass: high must be a frequency below the Nyquist"):
+        physio.bandpass(x, 128, 0.5, 64)
+    with pytest.raises(validation.WrongTypeError, match=r"^resample: sr must be a number in Hz, got 'fast'"):
+        physio.resample(x, "fast", 64)
+    with pytest.raises(validation.WrongTypeError, match=r"^bandpass: order must be an integer, got 2.5"):
+        physio.bandpass(x, 128, 0.5, 40, order=2.5)
+    with pytest.raises(validation.WrongTypeError, match=r"^lowpass: order must be an integer"):
+        physio.lowpass(x, 128, 10, order=2.5)
+    with pytest.raises(validation.UnknownOptionError, match=r"^eda_decompose: method must be one of"):
+        physio.eda_decompose(x, 128, method="mean")
+    with pytest.raises(validation.NonFiniteError, match=r"^welch_psd: x must be finite"):
+        physio.welch_psd(np.r_[x[:-1], np.inf], 128)
+    with pytest.raises(validation.WrongShapeError, match=r"^scr_peaks: gsr must be 1-D"):
+        physio.scr_peaks(np.zeros((2, 100)), 32)
+    with pytest.raises(validation.EmptyInputError, match=r"^bandpass: x must be more than \d+ samples long"):
+        physio.bandpass(x[:20], 128, 0.5, 50)
+    with pytest.raises(validation.OutOfRangeError, match=r"^welch_psd: nperseg must be an integer in \[2, 512\]"):
+        physio.welch_psd(x, 128, nperseg=1000)
