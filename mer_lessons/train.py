@@ -4,10 +4,34 @@
   (one value per epoch, ready for ``history.to_frame().plot()``). It picks the device,
   uses mixed precision on a GPU, seeds the shuffling, decays the learning rate, stops
   early when the validation loss stops improving, and can write checkpoints.
+* :func:`fit` is built from small public steps that a chapter can call one by one
+  (see *The steps of fit* below).
 * :func:`evaluate` returns the mean loss and the accuracy on a data set;
   :func:`predict` returns the model's outputs as a NumPy array.
 * :func:`save_checkpoint` / :func:`load_checkpoint` write and read checkpoints *safely*
   (see below).
+
+The steps of fit
+----------------
+:func:`fit` is exactly this loop (same seed, same weights and history, bit for bit)::
+
+    loader = make_loader(train_data, batch_size, shuffle=True, seed=seed)
+    precision = MixedPrecision(amp, device)             # autocast dtype + GradScaler
+    scheduler = make_lr_scheduler(optimizer, lr_decay)  # or None
+    stopper = EarlyStopping(patience, min_delta)
+    for epoch in range(1, epochs + 1):
+        lr = current_lr(optimizer)
+        train = train_one_epoch(model, loader, optimizer, loss_fn=loss_fn,
+                                device=device, precision=precision, extra_loss=extra_loss)
+        if scheduler is not None:
+            scheduler.step()
+        val = evaluate(model, val_data, loss_fn=loss_fn, device=device)
+        history.append_epoch(train, val, lr=lr, seconds=...)
+        improved = stopper.update(val["loss"], model)
+        save_epoch_checkpoints(checkpoint_dir, model, optimizer, history, improved=improved)
+        if stopper.should_stop:
+            break
+    stopper.restore_best(model)
 
 Data
 ----
@@ -40,6 +64,7 @@ needed) and otherwise in ``float16`` with a ``GradScaler`` (float16 has a narrow
 the loss is scaled up before ``backward`` to keep small gradients from underflowing to
 zero). ``amp="bf16"`` or ``"fp16"`` forces one; ``amp=False`` trains in float32. On the CPU
 and MPS mixed precision is always off (``"auto"``) and asking for it raises.
+:class:`MixedPrecision` bundles the choice (see also :func:`resolve_amp`).
 
 Safe checkpoints
 ----------------
@@ -52,7 +77,14 @@ any of its code can run. Writing is atomic (a temporary file in the same folder,
 ``os.replace``), so an interrupted save never leaves a half-written checkpoint under the
 final name.
 
-Taught in ``07`` and used by every later training chapter.
+Errors
+------
+Bad arguments raise the error types of :mod:`mer_lessons.validation` (all of them are
+``ValueError``; a wrong type is also a ``TypeError``), with messages such as
+``fit: epochs must be an integer >= 1, got 0``.
+
+Taught in ``07`` and used by every later training chapter; the steps of :func:`fit` are
+taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
 """
 
 from __future__ import annotations
@@ -73,24 +105,42 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from mer_lessons.environment import get_device, set_seed
+from mer_lessons.validation import (
+    InputError,
+    UnknownOptionError,
+    WrongTypeError,
+    as_float,
+    as_int,
+    message,
+)
 
 __all__ = [
     "CheckpointError",
     "DictDataset",
+    "EarlyStopping",
     "History",
+    "MixedPrecision",
+    "current_lr",
     "evaluate",
     "fit",
     "load_checkpoint",
+    "make_loader",
+    "make_lr_scheduler",
     "predict",
     "resolve_amp",
     "save_checkpoint",
+    "save_epoch_checkpoints",
+    "train_one_epoch",
 ]
 
 SUPPORTED_METRICS = ("accuracy",)
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file is corrupt, truncated, unsafe or does not fit the model."""
+    """A checkpoint file is corrupt, truncated, unsafe or does not fit the model.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
 
 
 # --------------------------------------------------------------------------- history
@@ -106,6 +156,8 @@ class History:
     ``seconds`` its wall-clock time. ``best_epoch`` is the 1-based epoch with the lowest
     validation loss (training loss without validation data), ``stopped_early`` whether
     early stopping ended the run before ``epochs``.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     train_loss: list = field(default_factory=list)
@@ -123,6 +175,23 @@ class History:
     def epochs(self) -> list:
         """The 1-based numbers of the finished epochs."""
         return list(range(1, len(self.train_loss) + 1))
+
+    def append_epoch(
+        self, train: dict, val: dict | None = None, *, lr: float, seconds: float
+    ) -> None:
+        """Add one finished epoch.
+
+        ``train``: what :func:`train_one_epoch` returned (``{"loss", "accuracy", ...}``);
+        ``val``: what :func:`evaluate` returned, or ``None`` without validation data (its
+        entries are then ``nan``); ``lr``: the learning rate the epoch used; ``seconds``:
+        its wall-clock time. Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+        """
+        self.lr.append(lr)
+        self.train_loss.append(train["loss"])
+        self.train_accuracy.append(train["accuracy"])
+        self.val_loss.append(math.nan if val is None else val["loss"])
+        self.val_accuracy.append(math.nan if val is None else val["accuracy"])
+        self.seconds.append(seconds)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,6 +222,8 @@ class DictDataset(Dataset):
     ``inputs``: ``{name: tensor or array with N rows}``; ``y``: ``N`` labels (integer
     classes become ``int64``). ``dataset[i]`` is ``({name: inputs[name][i]}, y[i])``; a
     DataLoader batches it into ``({name: (B, ...)}, (B,))``.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, inputs, y):
@@ -247,11 +318,79 @@ def _resolve_device(device):
     return get_device(device, verbose=False)
 
 
-def resolve_amp(amp: Any, device) -> torch.dtype | None:
+def _check_callable(value, name: str, expected: str, where: str) -> None:
+    if value is not None and not callable(value):
+        raise WrongTypeError(message(name, expected, value, where=where))
+
+
+def _check_metrics(metrics, where: str = "fit") -> bool:
+    """``True`` if ``metrics`` asks for accuracy; unknown names raise."""
+    metrics = tuple(metrics or ())
+    unknown = [m for m in metrics if m not in SUPPORTED_METRICS]
+    if unknown:
+        listed = ", ".join(repr(m) for m in SUPPORTED_METRICS)
+        raise UnknownOptionError(message(
+            "metrics", f"a tuple of names from {listed} (or ())", metrics, where=where,
+            hint=f"unknown: {unknown}"))
+    return "accuracy" in metrics
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def make_loader(
+    data, batch_size: int = 32, *, shuffle: bool = False, seed: int | None = None,
+    name: str = "data", **loader_kwargs
+) -> DataLoader:
+    """A ``DataLoader`` of mini-batches over ``data``, shuffled reproducibly.
+
+    Parameters
+    ----------
+    data : Dataset or (X, y)
+        See the module docstring: ``X`` of shape ``(N, ...)`` and ``y`` of shape ``(N,)``.
+    batch_size : int
+        Examples per batch (>= 1); a batch is ``(x, y)`` with ``x`` of shape
+        ``(B, ...)`` and ``y`` of shape ``(B,)``, ``B = batch_size`` except for a smaller
+        last batch.
+    shuffle : bool
+        Visit the examples in a new random order every epoch (training) or in their
+        order (evaluation).
+    seed : int or None
+        With ``shuffle``: seeds the loader's own ``torch.Generator``, so the order of
+        every epoch is the same for the same seed and does not depend on (or change)
+        torch's global random state. ``None`` draws a fresh random seed. Ignored
+        without ``shuffle``.
+    name : str
+        Names ``data`` in error messages.
+    **loader_kwargs
+        Passed to ``DataLoader`` (``num_workers``, ``pin_memory``, ``drop_last`` ...).
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+    batch_size = as_int(batch_size, "batch_size", minimum=1, where="make_loader")
+    dataset = _as_dataset(data, name)
+    if not shuffle:
+        return DataLoader(dataset, batch_size=batch_size, shuffle=False, **loader_kwargs)
+    generator = torch.Generator()
+    if seed is not None:
+        generator.manual_seed(int(seed))
+    else:
+        generator.seed()
+    return DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, generator=generator, **loader_kwargs
+    )
+
+
+def resolve_amp(amp: Any, device, *, where: str = "resolve_amp") -> torch.dtype | None:
     """The autocast dtype :func:`fit` uses, or ``None`` for plain float32.
 
     ``amp`` is ``"auto"`` (bf16 if the GPU supports it, else fp16; ``None`` off CUDA),
     ``True`` (the same, but raises off CUDA), ``"bf16"``, ``"fp16"``, or ``False``/``None``.
+    An unknown value raises :class:`~mer_lessons.validation.UnknownOptionError`, asking for
+    mixed precision off CUDA an :class:`~mer_lessons.validation.InputError` (both are
+    ``ValueError``). ``where`` names the caller in the message.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     device = torch.device(device)
     if amp is None or amp is False:
@@ -260,15 +399,17 @@ def resolve_amp(amp: Any, device) -> torch.dtype | None:
         amp = amp.strip().lower()
     if amp == "auto" and device.type != "cuda":
         return None
-    if amp not in ("auto", True, "bf16", "bfloat16", "fp16", "float16"):
-        raise ValueError(
-            f"amp must be 'auto', True, False, 'bf16' or 'fp16', got {amp!r}"
-        )
+    try:
+        known = amp in ("auto", True, "bf16", "bfloat16", "fp16", "float16")
+    except TypeError:  # something incomparable
+        known = False
+    if not known:
+        raise UnknownOptionError(message(
+            "amp", "one of 'auto', True, False, 'bf16' or 'fp16'", amp, where=where))
     if device.type != "cuda":
-        raise ValueError(
-            f"mixed precision (amp={amp!r}) is only used on CUDA; the device is {device}. "
-            "Use amp='auto' or amp=False."
-        )
+        raise InputError(message(
+            "amp", f"'auto' or False on the {device.type} device", amp, where=where,
+            hint="mixed precision is only used on CUDA"))
     if amp in ("bf16", "bfloat16"):
         return torch.bfloat16
     if amp in ("fp16", "float16"):
@@ -276,25 +417,257 @@ def resolve_amp(amp: Any, device) -> torch.dtype | None:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def _make_scheduler(optimizer, lr_decay):
+class MixedPrecision:
+    """Mixed precision on one device: the autocast dtype and the loss scaler, together.
+
+    ``MixedPrecision(amp, device)`` resolves ``amp`` with :func:`resolve_amp` (so
+    ``"auto"`` is off on the CPU and MPS, and ``"bf16"``/``"fp16"``/``True`` raise there).
+
+    Attributes
+    ----------
+    device : torch.device
+    dtype : torch.dtype or None
+        ``torch.bfloat16`` or ``torch.float16`` for the forward pass, ``None`` for float32.
+    scaler : torch.amp.GradScaler
+        Enabled only for ``float16`` (its narrow range needs the loss scaled up before
+        ``backward``); for bf16 and float32 it passes everything through unchanged.
+
+    Use it as::
+
+        with precision.autocast():
+            loss = loss_fn(model(x), y)          # matmuls in dtype, reductions in float32
+        precision.backward_and_step(loss, optimizer)
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+
+    def __init__(self, amp: Any = "auto", device="auto", *, where: str = "MixedPrecision"):
+        self.device = _resolve_device(device)
+        self.dtype = resolve_amp(amp, self.device, where=where)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.dtype == torch.float16)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the forward pass runs in lower precision."""
+        return self.dtype is not None
+
+    @property
+    def name(self) -> str | None:
+        """``"torch.bfloat16"``, ``"torch.float16"`` or ``None`` (what ``History.amp`` holds)."""
+        return None if self.dtype is None else str(self.dtype)
+
+    def autocast(self):
+        """A ``torch.autocast`` context for the forward pass and the loss (off if disabled)."""
+        return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.enabled)
+
+    def backward_and_step(self, loss: torch.Tensor, optimizer) -> None:
+        """``loss.backward()`` and ``optimizer.step()``, through the scaler.
+
+        With float16 the loss is multiplied by the scale before ``backward``, the
+        gradients are divided by it again before the step (which is skipped if any of
+        them overflowed to inf/nan), and the scale is adapted; otherwise this is plain
+        ``loss.backward(); optimizer.step()``.
+        """
+        self.scaler.scale(loss).backward()
+        self.scaler.step(optimizer)
+        self.scaler.update()
+
+    def __repr__(self) -> str:
+        return (f"MixedPrecision(device={self.device}, dtype={self.dtype}, "
+                f"loss_scaling={self.scaler.is_enabled()})")
+
+
+def current_lr(optimizer) -> float:
+    """The learning rate of the optimizer's first parameter group, as a float.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def _lr_gamma(lr_decay, where: str) -> float:
+    try:
+        return as_float(lr_decay, "lr_decay", minimum=0, maximum=1, low_open=True, where=where)
+    except InputError as exc:
+        raise type(exc)(
+            f"{exc}; or pass a callable lr_decay(optimizer) that returns a scheduler"
+        ) from None
+
+
+def make_lr_scheduler(optimizer, lr_decay, *, where: str = "make_lr_scheduler"):
+    """The learning-rate schedule of :func:`fit`, stepped once per epoch; ``None`` for none.
+
+    ``lr_decay`` is ``None`` (constant rate), a factor ``gamma`` in ``(0, 1]`` (the rate is
+    multiplied by it after every epoch: ``lr_epoch_k = lr * gamma**(k-1)``, an
+    ``ExponentialLR``) or a callable ``lr_decay(optimizer)`` returning any scheduler with a
+    ``step()`` method. A factor outside ``(0, 1]`` raises
+    :class:`~mer_lessons.validation.OutOfRangeError`, a non-number
+    :class:`~mer_lessons.validation.WrongTypeError`.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
     if lr_decay is None:
         return None
     if callable(lr_decay):
         return lr_decay(optimizer)
-    gamma = float(lr_decay)
-    if not 0 < gamma <= 1:
-        raise ValueError(
-            f"lr_decay must be a factor in (0, 1] (or a callable), got {lr_decay!r}"
-        )
+    gamma = _lr_gamma(lr_decay, where)
     return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=gamma)
 
 
-def _check_metrics(metrics) -> bool:
-    metrics = tuple(metrics or ())
-    unknown = [m for m in metrics if m not in SUPPORTED_METRICS]
-    if unknown:
-        raise ValueError(f"unknown metrics {unknown}; supported: {SUPPORTED_METRICS}")
-    return "accuracy" in metrics
+def train_one_epoch(
+    model: torch.nn.Module,
+    loader,
+    optimizer: torch.optim.Optimizer,
+    *,
+    loss_fn: Callable | None = None,
+    device="auto",
+    precision: MixedPrecision | None = None,
+    extra_loss: Callable | None = None,
+    accuracy: bool = True,
+) -> dict:
+    """One pass over ``loader``: forward, loss, backward and an optimizer step per batch.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Moved to ``device`` and put in training mode (dropout on, batch-norm updating).
+    loader : iterable of (x, y) batches
+        E.g. from :func:`make_loader`; ``x`` of shape ``(B, ...)`` (or a dict of such
+        tensors), ``y`` of shape ``(B,)``.
+    optimizer : torch.optim.Optimizer
+        Stepped once per batch; gradients are cleared before each batch.
+    loss_fn : callable, optional
+        ``loss_fn(output, y)`` returning the batch mean. Default ``CrossEntropyLoss()``.
+    device : str or torch.device
+        Where the batches go (via :func:`mer_lessons.get_device`).
+    precision : MixedPrecision, optional
+        Autocast and loss scaling; ``None`` trains in plain float32.
+    extra_loss : callable, optional
+        ``extra_loss(model, x)``: a scalar tensor added to the loss that is minimised (not
+        to the reported loss), e.g. a reconstruction term.
+    accuracy : bool
+        Count correct predictions (see the module docstring); ``False`` reports ``nan``.
+
+    Returns
+    -------
+    dict
+        ``{"loss": float, "accuracy": float, "n": int}`` like :func:`evaluate`: ``loss``
+        is the mean of ``loss_fn`` per example over the epoch (each batch mean weighted by
+        its size ``B``, measured while the weights change), ``accuracy`` the fraction
+        correct in [0, 1], ``n`` the number of examples seen.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+    device = _resolve_device(device)
+    loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
+    if precision is None:
+        precision = MixedPrecision(False, device)
+    model.to(device)
+    model.train()
+    total_loss, correct, n = 0.0, 0.0, 0
+    for batch in loader:
+        x, y = _split(batch)
+        x, y = _to(x, device), _to(y, device)
+        optimizer.zero_grad(set_to_none=True)
+        with precision.autocast():
+            out = model(x)
+            loss = loss_fn(out, y)
+            total = loss if extra_loss is None else loss + extra_loss(model, x)
+        precision.backward_and_step(total, optimizer)
+        b = len(y)
+        total_loss += loss.item() * b
+        if accuracy:
+            correct += _n_correct(out, y)
+        n += b
+    return {
+        "loss": total_loss / max(n, 1),
+        "accuracy": correct / max(n, 1) if accuracy else math.nan,
+        "n": n,
+    }
+
+
+class EarlyStopping:
+    """Tracks the best epoch of a monitored loss and says when to stop.
+
+    Call :meth:`update` once per epoch with the loss (the validation loss in :func:`fit`).
+    An epoch *improves* when its loss is below ``best_loss - min_delta``. After
+    ``patience`` epochs in a row without improvement :attr:`should_stop` becomes true;
+    :meth:`restore_best` then puts back the weights of the best epoch.
+
+    Parameters
+    ----------
+    patience : int or None
+        Epochs without improvement to wait (>= 1); ``None`` never stops (it still tracks
+        ``best_epoch``, which :func:`fit` uses for ``best.pt``).
+    min_delta : float
+        How much lower (in loss units, >= 0) the loss must be to count as better.
+    keep_best : bool, optional
+        Keep a copy of the best weights (``model.state_dict()``, on the model's device).
+        Default: only when ``patience`` is set.
+
+    Attributes
+    ----------
+    best_loss : float
+        Lowest loss so far (``inf`` before the first update).
+    best_epoch : int or None
+        1-based epoch of ``best_loss``.
+    bad_epochs : int
+        Epochs since the last improvement.
+    epoch : int
+        Updates so far.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+
+    def __init__(self, patience: int | None = None, min_delta: float = 0.0, *,
+                 keep_best: bool | None = None, where: str = "EarlyStopping"):
+        self.patience = None if patience is None else as_int(
+            patience, "patience", minimum=1, where=where)
+        self.min_delta = as_float(min_delta, "min_delta", minimum=0, where=where)
+        self.keep_best = (patience is not None) if keep_best is None else bool(keep_best)
+        self.best_loss = math.inf
+        self.best_epoch: int | None = None
+        self.bad_epochs = 0
+        self.epoch = 0
+        self.best_state: dict | None = None
+
+    def update(self, loss: float, model: torch.nn.Module | None = None) -> bool:
+        """Record one epoch's ``loss``; return whether it improved on the best so far.
+
+        With ``keep_best`` the ``model``'s weights are copied when it improved. A ``nan``
+        loss never improves.
+        """
+        if self.keep_best and model is None:
+            raise WrongTypeError(message(
+                "model", "the model whose best weights to keep", model,
+                where="EarlyStopping.update"))
+        self.epoch += 1
+        improved = loss < self.best_loss - self.min_delta
+        if improved:
+            self.best_loss, self.bad_epochs = loss, 0
+            self.best_epoch = self.epoch
+            if self.keep_best:
+                self.best_state = copy.deepcopy(model.state_dict())
+        else:
+            self.bad_epochs += 1
+        return improved
+
+    @property
+    def should_stop(self) -> bool:
+        """``True`` once ``patience`` epochs in a row did not improve."""
+        return self.patience is not None and self.bad_epochs >= self.patience
+
+    def restore_best(self, model: torch.nn.Module) -> bool:
+        """Load the best weights into ``model``; ``False`` (nothing done) if none were kept."""
+        if self.best_state is None:
+            return False
+        model.load_state_dict(self.best_state)
+        return True
+
+    def __repr__(self) -> str:
+        return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
+                f"best_loss={self.best_loss:.4g}, best_epoch={self.best_epoch}, "
+                f"bad_epochs={self.bad_epochs})")
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -323,10 +696,12 @@ def evaluate(
     dict
         ``{"loss": float, "accuracy": float (nan if not applicable), "n": int}``, the
         loss being the mean over all ``n`` examples.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
     """
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
-    loader = DataLoader(_as_dataset(data), batch_size=batch_size, shuffle=False)
+    loader = make_loader(data, batch_size, shuffle=False)
     model.to(device)
     was_training = model.training
     model.eval()
@@ -357,9 +732,12 @@ def predict(
     ``output="logits"`` returns the raw outputs, shape ``(N, C)`` for a classifier;
     ``"proba"`` applies a softmax over the last axis (shape ``(N, C)``, rows sum to 1);
     ``"class"`` returns the arg-max class indices, shape ``(N,)``.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     if output not in ("logits", "proba", "class"):
-        raise ValueError(f"output must be 'logits', 'proba' or 'class', got {output!r}")
+        raise UnknownOptionError(message(
+            "output", "one of 'logits', 'proba' or 'class'", output, where="predict"))
     device = _resolve_device(device)
     loader = DataLoader(_as_inputs_dataset(data), batch_size=batch_size, shuffle=False)
     model.to(device)
@@ -384,6 +762,17 @@ def predict(
 # --------------------------------------------------------------------------- fit
 
 
+def _progress_postfix(history: History, want_accuracy: bool, has_val: bool) -> dict:
+    postfix = {"loss": f"{history.train_loss[-1]:.4f}"}
+    if want_accuracy and not math.isnan(history.train_accuracy[-1]):
+        postfix["acc"] = f"{history.train_accuracy[-1]:.3f}"
+    if has_val:
+        postfix["val_loss"] = f"{history.val_loss[-1]:.4f}"
+        if want_accuracy and not math.isnan(history.val_accuracy[-1]):
+            postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+    return postfix
+
+
 def fit(
     model: torch.nn.Module,
     train_data,
@@ -406,6 +795,12 @@ def fit(
 ) -> History:
     """Train ``model`` on ``train_data`` and return its :class:`History`.
 
+    The loop is made of the public steps (see the module docstring, *The steps of
+    fit*): :func:`make_loader` (seeded shuffling), :class:`MixedPrecision` (autocast and
+    loss scaling), :func:`make_lr_scheduler`, then per epoch :func:`train_one_epoch`,
+    :func:`evaluate` on ``val_data``, :meth:`History.append_epoch`,
+    :class:`EarlyStopping` and :func:`save_epoch_checkpoints`.
+
     Parameters
     ----------
     model : torch.nn.Module
@@ -418,30 +813,36 @@ def fit(
     optimizer : torch.optim.Optimizer, optional
         Default ``Adam(model.parameters(), lr=1e-3)`` (created after the move to ``device``).
     epochs : int
-        The most epochs to train.
+        The most epochs to train (>= 1).
     batch_size : int
-        Training mini-batch size (the last batch may be smaller).
+        Training mini-batch size (>= 1; the last batch may be smaller).
     lr_decay : float or callable, optional
         A factor ``gamma``: the learning rate is multiplied by it after every epoch
         (``ExponentialLR``), so ``lr_decay=0.5`` halves it each epoch. A callable
         ``lr_decay(optimizer)`` may return any scheduler with a ``step()`` called once
-        per epoch. ``history.lr`` records the rate each epoch used.
+        per epoch. ``history.lr`` records the rate each epoch used. See
+        :func:`make_lr_scheduler`.
     patience : int, optional
         Early stopping (needs ``val_data``): stop when the validation loss has not
         improved by more than ``min_delta`` for ``patience`` epochs in a row, and put
-        back the weights of the best epoch.
+        back the weights of the best epoch. See :class:`EarlyStopping`.
+    min_delta : float
+        The improvement (>= 0, in loss units) that counts for early stopping and
+        ``best.pt``.
     device : str or torch.device
         ``"auto"`` or a device name, via :func:`mer_lessons.get_device`.
     amp : "auto", bool, "bf16" or "fp16"
-        Mixed precision, on CUDA only (see the module docstring and :func:`resolve_amp`).
+        Mixed precision, on CUDA only (see the module docstring, :class:`MixedPrecision`
+        and :func:`resolve_amp`).
     seed : int or None
         Passed to :func:`mer_lessons.set_seed` and seeds the shuffling of the training
-        batches, so two runs with the same seed (and the same initial model) give the
-        same history on the same machine. ``None`` leaves the random state alone.
+        batches (:func:`make_loader`), so two runs with the same seed (and the same
+        initial model) give the same history on the same machine. ``None`` leaves the
+        random state alone.
     checkpoint_dir : path, optional
         Write ``best.pt`` (whenever the monitored loss improves) and ``last.pt`` (after
         every epoch) with :func:`save_checkpoint`; meta holds ``epoch``, the losses and the
-        history so far.
+        history so far. See :func:`save_epoch_checkpoints`.
     progress : bool
         Show a tqdm bar over the epochs with the latest loss/accuracy.
     metrics : tuple
@@ -455,133 +856,87 @@ def fit(
     Returns
     -------
     History
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad arguments, as the error types of :mod:`mer_lessons.validation`
+        (``fit: epochs must be an integer >= 1, got 0``).
+    RuntimeError
+        ``device="cuda"`` (or ``"mps"``) where there is none.
+
+    Taught in ``02_stft_and_spectrograms``.
     """
     from tqdm.auto import tqdm
 
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    # 1. check the arguments before anything changes
+    epochs = as_int(epochs, "epochs", minimum=1, where="fit")
+    batch_size = as_int(batch_size, "batch_size", minimum=1, where="fit")
     if patience is not None and val_data is None:
-        raise ValueError(
-            "early stopping (patience) monitors the validation loss: pass val_data"
-        )
-    if patience is not None and patience < 1:
-        raise ValueError(f"patience must be >= 1, got {patience}")
-    want_accuracy = _check_metrics(metrics)
+        raise InputError(message(
+            "val_data", "given for early stopping", "None", where="fit", describe=False,
+            hint=f"patience={patience!r} monitors the validation loss: pass val_data"))
+    stopper = EarlyStopping(patience, min_delta, where="fit")
+    want_accuracy = _check_metrics(metrics, where="fit")
+    if lr_decay is not None and not callable(lr_decay):
+        _lr_gamma(lr_decay, "fit")
+    _check_callable(loss_fn, "loss_fn", "a callable loss_fn(output, y)", "fit")
+    _check_callable(extra_loss, "extra_loss", "a callable extra_loss(model, x)", "fit")
+    if seed is not None:
+        seed = as_int(seed, "seed", minimum=0, maximum=2**32 - 1, where="fit")
     device = _resolve_device(device)
-    amp_dtype = resolve_amp(amp, device)
+    precision = MixedPrecision(amp, device, where="fit")
+
+    # 2. seed, data, model, optimizer, schedule
     if seed is not None:
         set_seed(seed)
-
     train_set = _as_dataset(train_data, "train_data")
     val_set = None if val_data is None else _as_dataset(val_data, "val_data")
-    generator = torch.Generator()
-    if seed is not None:
-        generator.manual_seed(int(seed))
-    else:
-        generator.seed()
-    loader = DataLoader(
-        train_set, batch_size=batch_size, shuffle=True, generator=generator
-    )
-
+    loader = make_loader(train_set, batch_size, shuffle=True, seed=seed)
     model.to(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    scheduler = _make_scheduler(optimizer, lr_decay)
-    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    scheduler = make_lr_scheduler(optimizer, lr_decay, where="fit")
     ckpt_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
     if ckpt_dir is not None:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
 
-    history = History(
-        device=str(device), amp=None if amp_dtype is None else str(amp_dtype)
-    )
-    best_loss, best_state, bad_epochs = math.inf, None, 0
+    # 3. the epochs
+    history = History(device=str(device), amp=precision.name)
     bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
     for epoch in bar:
         start = time.perf_counter()
-        history.lr.append(float(optimizer.param_groups[0]["lr"]))
-        model.train()
-        total_loss, correct, n = 0.0, 0.0, 0
-        for batch in loader:
-            x, y = _split(batch)
-            x, y = _to(x, device), _to(y, device)
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(
-                device.type, dtype=amp_dtype, enabled=amp_dtype is not None
-            ):
-                out = model(x)
-                loss = loss_fn(out, y)
-                total = loss if extra_loss is None else loss + extra_loss(model, x)
-            scaler.scale(total).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            b = len(y)
-            total_loss += loss.item() * b
-            if want_accuracy:
-                correct += _n_correct(out, y)
-            n += b
+        lr = current_lr(optimizer)
+        train_scores = train_one_epoch(
+            model, loader, optimizer, loss_fn=loss_fn, device=device,
+            precision=precision, extra_loss=extra_loss, accuracy=want_accuracy,
+        )
         if scheduler is not None:
             scheduler.step()
-        history.train_loss.append(total_loss / max(n, 1))
-        history.train_accuracy.append(
-            correct / max(n, 1) if want_accuracy else math.nan
-        )
+        val_scores = None
         if val_set is not None:
-            scores = evaluate(
-                model,
-                val_set,
-                loss_fn=loss_fn,
-                batch_size=max(256, batch_size),
+            val_scores = evaluate(
+                model, val_set, loss_fn=loss_fn, batch_size=max(256, batch_size),
                 device=device,
             )
-            history.val_loss.append(scores["loss"])
-            history.val_accuracy.append(
-                scores["accuracy"] if want_accuracy else math.nan
-            )
-        else:
-            history.val_loss.append(math.nan)
-            history.val_accuracy.append(math.nan)
-        history.seconds.append(time.perf_counter() - start)
-
-        monitored = (
-            history.val_loss[-1] if val_set is not None else history.train_loss[-1]
+            if not want_accuracy:
+                val_scores["accuracy"] = math.nan
+        history.append_epoch(
+            train_scores, val_scores, lr=lr, seconds=time.perf_counter() - start
         )
-        improved = monitored < best_loss - min_delta
-        if improved:
-            best_loss, bad_epochs = monitored, 0
-            history.best_epoch = epoch
-            if patience is not None:
-                best_state = copy.deepcopy(model.state_dict())
-        else:
-            bad_epochs += 1
 
-        postfix = {"loss": f"{history.train_loss[-1]:.4f}"}
-        if want_accuracy and not math.isnan(history.train_accuracy[-1]):
-            postfix["acc"] = f"{history.train_accuracy[-1]:.3f}"
-        if val_set is not None:
-            postfix["val_loss"] = f"{history.val_loss[-1]:.4f}"
-            if want_accuracy and not math.isnan(history.val_accuracy[-1]):
-                postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
-        bar.set_postfix(postfix)
-
+        monitored = history.val_loss[-1] if val_set is not None else history.train_loss[-1]
+        improved = stopper.update(monitored, model)
+        history.best_epoch = stopper.best_epoch
+        bar.set_postfix(_progress_postfix(history, want_accuracy, val_set is not None))
         if ckpt_dir is not None:
-            meta = {
-                "epoch": epoch,
-                "train_loss": history.train_loss[-1],
-                "val_loss": history.val_loss[-1],
-                "history": history.to_dict(),
-            }
-            save_checkpoint(ckpt_dir / "last.pt", model, optimizer, **meta)
-            if improved:
-                save_checkpoint(ckpt_dir / "best.pt", model, optimizer, **meta)
-
-        if patience is not None and bad_epochs >= patience:
+            save_epoch_checkpoints(ckpt_dir, model, optimizer, history, improved=improved)
+        if stopper.should_stop:
             history.stopped_early = epoch < epochs
             break
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    stopper.restore_best(model)
     return history
 
 
@@ -616,6 +971,8 @@ def save_checkpoint(path, model, optimizer=None, **meta) -> Path:
     else raises ``TypeError`` now instead of failing the safe load later. The data go to
     a temporary file in the same folder that then replaces ``path`` (``os.replace``), so
     readers see either the old or the new checkpoint, never half a file.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -638,6 +995,32 @@ def save_checkpoint(path, model, optimizer=None, **meta) -> Path:
     return path
 
 
+def save_epoch_checkpoints(
+    folder, model, optimizer, history: History, *, improved: bool
+) -> list[Path]:
+    """The checkpoints :func:`fit` writes after an epoch; returns the paths written.
+
+    ``folder/last.pt`` every epoch, and ``folder/best.pt`` too when ``improved`` (the
+    monitored loss reached a new best, see :meth:`EarlyStopping.update`). Both hold the
+    model and optimizer state and meta ``{"epoch", "train_loss", "val_loss",
+    "history"}``: the 1-based epoch (``len(history.train_loss)``), that epoch's mean
+    losses per example and ``history.to_dict()`` so far.
+
+    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    """
+    folder = Path(folder)
+    meta = {
+        "epoch": len(history.train_loss),
+        "train_loss": history.train_loss[-1],
+        "val_loss": history.val_loss[-1],
+        "history": history.to_dict(),
+    }
+    written = [save_checkpoint(folder / "last.pt", model, optimizer, **meta)]
+    if improved:
+        written.append(save_checkpoint(folder / "best.pt", model, optimizer, **meta))
+    return written
+
+
 def load_checkpoint(
     path, model, optimizer=None, *, map_location=None, strict: bool = True
 ) -> dict:
@@ -656,6 +1039,8 @@ def load_checkpoint(
         The file is truncated/corrupt, unsafe, not a checkpoint of this format, or its
         weights do not fit ``model`` (missing/unexpected keys, wrong shapes). The message
         names the file.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     path = Path(path)
     if not path.is_file():
