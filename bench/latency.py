@@ -2,8 +2,9 @@
 
 Plays trials of the mini teaching dataset as a stream (0.1 s chunks), 1-second windows
 every 0.5 s, through :class:`mer_lessons.streaming.StreamingPipeline` with an untrained
-:func:`mer_lessons.streaming.default_model` (HaoRecognizer, Bi-LSTM 128 per direction) or a
-checkpoint (``--checkpoint``: a state_dict for that model). Every window is processed
+paper-size :class:`mer_lessons.models.hao.HaoRecognizer` (Bi-LSTM 128 per direction, code 32,
+on :data:`mer_lessons.windows.FEATURE_DIMS`) or a checkpoint (``--checkpoint``: a
+state_dict for that model). Every window is processed
 (no sampler) for the latency numbers; one more CPU row with the DynamicSampler shows the
 share of windows saved. Three warm-up predictions are not counted. On a GPU the CUDA run
 is synchronised before the clock stops.
@@ -20,11 +21,12 @@ from __future__ import annotations
 import argparse
 import math
 
+import mer_lessons  # noqa: F401  (first: the course's CPU policy)
 import torch
-
 from mer_lessons.data import load
-from mer_lessons.models.hao import DynamicSampler
-from mer_lessons.streaming import StreamingPipeline, default_model, stream_from_dataset
+from mer_lessons.models.hao import DynamicSampler, HaoRecognizer
+from mer_lessons.streaming import StreamingPipeline, stream_from_dataset
+from mer_lessons.windows import FEATURE_DIMS
 
 
 def run_one(ds, model, device, windows, sampler=None):
@@ -43,7 +45,7 @@ def main(argv=None):
     ap.add_argument("--windows", type=int, default=200, help="1-second windows per run")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--quick", action="store_true", help="40 windows, smallest dataset")
-    ap.add_argument("--checkpoint", default=None, help="state_dict of default_model()")
+    ap.add_argument("--checkpoint", default=None, help="state_dict of HaoRecognizer(FEATURE_DIMS, 4)")
     ap.add_argument("--n-clips", type=int, default=8)
     ap.add_argument("--n-subjects", type=int, default=2)
     args = ap.parse_args(argv)
@@ -51,7 +53,7 @@ def main(argv=None):
 
     ds = load("mini", n_clips=args.n_clips, n_subjects=args.n_subjects, progress=False)
     torch.manual_seed(0)
-    model = default_model(4)
+    model = HaoRecognizer(dict(FEATURE_DIMS), 4)   # the paper's sizes
     if args.checkpoint:
         model.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
 

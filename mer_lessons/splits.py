@@ -30,6 +30,8 @@ def split_indices(meta: pd.DataFrame, *, by: str | Sequence[str] | None = None, 
     With several columns, a row is tested only if all its groups were drawn for the test
     side and trained only if none was; rows in between are dropped (reported by
     :func:`leakage` as nothing shared).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     _check_fraction(test_size)
     rng = np.random.default_rng(seed)
@@ -58,11 +60,35 @@ def split_indices(meta: pd.DataFrame, *, by: str | Sequence[str] | None = None, 
     return np.flatnonzero(in_train), np.flatnonzero(in_test)
 
 
+def group_split(meta: pd.DataFrame, *, by: str = "subject", test_size: float = 0.25,
+                val_size: float = 0.2, seed: int = 0) -> dict[str, np.ndarray]:
+    """``{"train", "val", "test"}`` positions of ``meta`` rows, whole groups on each side.
+
+    About ``test_size`` of the groups (listeners) are tested, then about ``val_size`` of
+    the rest validate (early stopping); at least one group each, so at least three groups
+    are needed. With ``by="subject"`` this is the subject-independent protocol: the model
+    never sees a test listener while training. Built on :func:`split_indices`.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    if by not in meta.columns:
+        raise KeyError(f"group_split: meta has no column {by!r}")
+    groups = pd.unique(meta[by])
+    if len(groups) < 3:
+        raise ValueError(f"group_split: need >= 3 groups in {by!r} for train/val/test, got {len(groups)}")
+    rest, test = split_indices(meta, by=by, test_size=test_size, seed=seed)
+    sub = meta.iloc[rest].reset_index(drop=True)
+    train_pos, val_pos = split_indices(sub, by=by, test_size=val_size, seed=seed + 1)
+    return {"train": rest[train_pos], "val": rest[val_pos], "test": test}
+
+
 def group_folds(meta: pd.DataFrame, *, by: str | None, n_folds: int = 5, seed: int = 0
                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """K-fold cross-validation positions; with ``by``, whole groups per fold (like GroupKFold, seeded).
 
     Yields ``(train_positions, test_positions)`` ``n_folds`` times; every row is tested once.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     if n_folds < 2:
         raise ValueError(f"n_folds must be at least 2, got {n_folds}")
@@ -83,7 +109,10 @@ def group_folds(meta: pd.DataFrame, *, by: str | None, n_folds: int = 5, seed: i
 
 def leakage(meta: pd.DataFrame, train: np.ndarray, test: np.ndarray,
             columns: Sequence[str] = ("subject", "clip_id")) -> dict[str, int]:
-    """How many groups of each column appear on both sides of a split (0 = no leakage)."""
+    """How many groups of each column appear on both sides of a split (0 = no leakage).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     report = {}
     for column in columns:
         if column not in meta.columns:
@@ -109,6 +138,8 @@ def evaluate_protocols(model, X, y, meta: pd.DataFrame, *, protocols: dict[str, 
     and for every leakage column of ``meta`` (subject, clip_id) the mean number of groups
     shared between training and test parts. The gap between protocols is how much a
     model profits from having seen the same listener or clip.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     from sklearn.base import clone
 

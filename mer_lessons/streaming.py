@@ -1,4 +1,5 @@
-"""A real-time recognition pipeline over a multimodal stream — Hao, Li, Wen (real-time MER).
+"""A real-time recognition pipeline over a multimodal stream (Hao et al., through
+:mod:`mer_lessons.papers`).
 
 The paper claims real-time recognition (24.3 ms per prediction on DEAP, 22.8 ms on AMIGOS,
 GTX 1080 Ti) with *dynamic sampling* (Eq. 1-3): windows in which little changes are not
@@ -9,13 +10,13 @@ stream and measures what such a system does:
 * :func:`stream_from_arrays` / :func:`stream_from_dataset` — chunks of ``chunk_s`` seconds
   per modality at each modality's own rate (audio 16 kHz, EEG 128 Hz, GSR 32 Hz, ECG
   256 Hz, face frames 4 fps in the mini dataset), trials played back to back.
-* :func:`window_features` — one window of every modality -> ``(steps, D)`` features on a
-  common time grid (Eq. 5 alignment), the input of
-  :class:`mer_lessons.models.hao.HaoRecognizer`.
+* Window features come from :mod:`mer_lessons.windows` (:func:`~mer_lessons.windows.window_features`
+  by default, or any featurizer), the same recipe a model was trained on offline.
 * :class:`StreamingPipeline` — every ``hop_s`` seconds it asks the
-  :class:`~mer_lessons.models.hao.DynamicSampler` whether the latest window should be
-  processed (features + model) or the last prediction reused (skipped), and times each
-  processed window. :meth:`StreamingPipeline.run` returns a :class:`StreamReport`.
+  sampler (e.g. :class:`~mer_lessons.models.hao.DynamicSampler`) whether the latest window
+  should be processed (features + model) or the last prediction reused (skipped), and times
+  each processed window. :meth:`StreamingPipeline.run` returns a :class:`StreamReport`.
+  The pipeline takes any model and any sampler: none is built in.
 
 Paper: how S_dyn (windows per second, Eq. 3) turns into "process this window or not" in a
 stream is not given; we: the sampler scores the latest audio window (its STFT frames), the
@@ -24,6 +25,8 @@ process, and an integrate-and-fire accumulator over windows (the rule of
 :func:`mer_lessons.dsp.dynamic_sampling_keep`) decides; the first window is always
 processed. With the sampler's defaults a steady passage processes about one window in
 four, a turbulent one every window.
+
+Taught in ``07_hao_realtime_fusion``.
 """
 
 from __future__ import annotations
@@ -38,26 +41,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mer_lessons import physio
 from mer_lessons.metrics import latency_summary
+from mer_lessons.validation import (EmptyInputError, OutOfRangeError, UnknownOptionError, WrongShapeError,
+                                    as_float, as_int, as_sample_rate, message)
+from mer_lessons.windows import FEATURE_DIMS, RATE_KEYS, Featurizer, window_features
 
 __all__ = [
-    "RingBuffer", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS", "QUADRANTS", "stream_from_arrays",
-    "stream_from_dataset", "window_features", "default_model", "StreamingPipeline",
+    "RingBuffer", "QUADRANTS", "stream_from_arrays", "stream_from_dataset", "StreamingPipeline",
     "StreamReport",
 ]
 
-#: Sampling rates of the mini dataset's trial items (face: frames per second).
-MINI_RATES: Dict[str, float] = {"audio": 16_000.0, "eeg": 128.0, "gsr": 32.0, "ecg": 256.0, "face": 4.0}
-#: Where a dataset item keeps each modality's rate (``item[RATE_KEYS[m]]``).
-RATE_KEYS: Dict[str, str] = {"audio": "sr", "eeg": "eeg_sr", "gsr": "gsr_sr", "ecg": "ecg_sr",
-                             "ppg": "ppg_sr", "face": "face_fps"}
-#: Feature width per modality produced by :func:`window_features` with its defaults
-#: (audio 32 log-mel bands; EEG 8 channels x 4 bands; GSR level+slope; ECG rms+range;
-#: face 4x4 pooled frame + motion).
-FEATURE_DIMS: Dict[str, int] = {"audio": 32, "eeg": 32, "gsr": 2, "ecg": 2, "face": 17}
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
-_FACE_POOL = 4
 
 
 # ---------------------------------------------------------------------------------------
@@ -74,12 +68,13 @@ class RingBuffer:
     ``(channels, n)``. A single push larger than ``capacity`` raises ``ValueError``
     (it would silently drop data the caller thinks is buffered); so does reading more
     than is buffered.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, capacity_samples: int, channels: int = 1, dtype=np.float32):
-        capacity_samples, channels = int(capacity_samples), int(channels)
-        if capacity_samples < 1 or channels < 1:
-            raise ValueError("RingBuffer needs capacity_samples >= 1 and channels >= 1")
+        capacity_samples = as_int(capacity_samples, "capacity_samples", minimum=1, where="RingBuffer")
+        channels = as_int(channels, "channels", minimum=1, where="RingBuffer")
         self.capacity = capacity_samples
         self.channels = channels
         self._data = np.zeros((channels, capacity_samples), dtype=dtype)
@@ -95,16 +90,18 @@ class RingBuffer:
         if x.ndim == 1 and self.channels == 1:
             x = x[None]
         if x.ndim != 2 or x.shape[0] != self.channels:
-            raise ValueError(f"RingBuffer with {self.channels} channel(s) takes (n,) for one channel "
-                             f"or ({self.channels}, n); got shape {x.shape}")
+            expected = f"(n,) or ({self.channels}, n)" if self.channels == 1 else f"({self.channels}, n)"
+            raise WrongShapeError(message("x", f"shaped {expected} for a buffer of {self.channels} channel(s)",
+                                          f"shape {x.shape}", where="RingBuffer.push", describe=False))
         return x
 
     def push(self, x) -> None:
         x = self._as_2d(x)
         n = x.shape[1]
         if n > self.capacity:
-            raise ValueError(f"RingBuffer: a push of {n} samples exceeds the capacity {self.capacity}; "
-                             "make the buffer larger or the chunks smaller")
+            raise OutOfRangeError(message("x", f"at most {self.capacity} samples long (the capacity)", n,
+                                          where="RingBuffer.push",
+                                          hint="make the buffer larger or the chunks smaller"))
         if n == 0:
             return
         first = min(n, self.capacity - self._write)
@@ -115,12 +112,11 @@ class RingBuffer:
         self.total += n
 
     def latest(self, n: int, skip: int = 0) -> np.ndarray:
-        n, skip = int(n), int(skip)
-        if n < 0 or skip < 0:
-            raise ValueError("latest: n and skip must be >= 0")
+        n = as_int(n, "n", minimum=0, where="RingBuffer.latest")
+        skip = as_int(skip, "skip", minimum=0, where="RingBuffer.latest")
         if n + skip > len(self):
-            raise ValueError(f"RingBuffer: asked for {n} samples ending {skip} before the newest, "
-                             f"but only {len(self)} are buffered")
+            raise EmptyInputError(message("n + skip", f"at most the {len(self)} samples buffered", n + skip,
+                                          where="RingBuffer.latest"))
         end = (self._write - skip) % self.capacity
         idx = (end - n + np.arange(n)) % self.capacity
         out = self._data[:, idx]
@@ -154,15 +150,18 @@ def stream_from_arrays(signals: Mapping[str, np.ndarray], rates: Mapping[str, fl
     rate)``, the last chunk everything left, so concatenating the chunks gives back each
     signal exactly (a 4 fps face stream gives empty ``(0, H, W)`` chunks in between).
     Yields ``{"t": start time (s, from t0), "rates", "trial", "label", <name>: chunk}``.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
-    if chunk_s <= 0:
-        raise ValueError("chunk_s must be > 0")
+    chunk_s = as_float(chunk_s, "chunk_s", minimum=0, low_open=True, where="stream_from_arrays", unit="s")
     names = list(signals)
     if not names:
-        raise ValueError("stream_from_arrays: no signals")
+        raise EmptyInputError(message("signals", "a non-empty dict of signals", "{}", where="stream_from_arrays",
+                                      describe=False))
     missing = [m for m in names if m not in rates]
     if missing:
-        raise ValueError(f"stream_from_arrays: no rate for {missing}")
+        raise KeyError(f"stream_from_arrays: rates has no entry for {missing}; it has {sorted(rates)}")
+    rates = {m: as_sample_rate(rates[m], f"rates[{m!r}]", where="stream_from_arrays") for m in names}
     lead = "audio" if "audio" in signals else names[0]
 
     def length(m):
@@ -192,6 +191,8 @@ def stream_from_dataset(ds, indices: Optional[Iterable[int]] = None, *, chunk_s:
     (``sr``, ``eeg_sr``, ``gsr_sr``, ``ecg_sr``, ``face_fps``), times continue across
     trials, and every chunk carries the trial's ``labels[label_key]`` as ``"label"``.
     ``indices`` may repeat (to make a long stream); default: every item once.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     rate_keys = RATE_KEYS
     t0 = 0.0
@@ -211,105 +212,6 @@ def stream_from_dataset(ds, indices: Optional[Iterable[int]] = None, *, chunk_s:
 
 
 # ---------------------------------------------------------------------------------------
-# Features per window
-# ---------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8)
-def _log_mel(sr: float, n_mels: int):
-    from mer_lessons.features import LogMelSpectrogram
-    return LogMelSpectrogram(sr=sr, n_fft=512, hop_length=160, n_mels=n_mels, top_db=80.0)
-
-
-def _split_steps(x: np.ndarray, steps: int) -> list:
-    """Split the last axis into ``steps`` nearly equal parts (none empty if T >= steps)."""
-    return np.array_split(x, steps, axis=-1)
-
-
-def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float], *,
-                    steps: int = 8, n_mels: int = 32) -> Dict[str, np.ndarray]:
-    """Features of one window of every modality on a common grid of ``steps`` time steps.
-
-    ``window``: ``{name: array}`` as :func:`stream_from_arrays` cuts them (time last; face
-    ``(F, H, W)``). Returns ``{name: float32 (steps, D)}``; the widths with the defaults
-    are :data:`FEATURE_DIMS`. Our choices (the paper gives none for a streaming window):
-
-    * ``audio``: :class:`mer_lessons.features.LogMelSpectrogram` (n_fft 512, hop 160,
-      ``n_mels`` bands, dB with ``ref=1``), frames averaged per step, divided by 80
-      (about ``[-1, 0.3]``). D = ``n_mels``.
-    * ``eeg``: log10 band powers (:func:`mer_lessons.physio.band_powers`, theta/alpha/beta/
-      gamma, Welch over the whole window, ``channels x bands`` flattened) — one value per
-      window, repeated at every step: 1/8 s at 128 Hz is too short for a theta band. D = 32.
-    * ``gsr``: per step, the level (mean) and slope (last minus first sample, per second).
-      D = 2.
-    * ``ecg`` (and ``ppg``, DEAP's blood-volume pulse): per step, RMS and range (max - min);
-      a 1 s window holds about one beat, so heart rate is not estimated here. Of several
-      leads ``(C, T)`` (AMIGOS has two) the first is used. D = 2.
-    * ``face``: frames are placed at their times and held (zero-order, Eq. 5 with
-      ``outside="hold"``) onto the step ends; per step the held frame average-pooled to 4x4
-      (/255) plus motion (mean absolute difference to the previous step's frame). D = 17.
-    """
-    if steps < 1:
-        raise ValueError("steps must be >= 1")
-    out: Dict[str, np.ndarray] = {}
-    for m, x in window.items():
-        x = np.asarray(x)
-        if m == "audio":
-            y = torch.as_tensor(np.asarray(x, dtype=np.float32).reshape(-1))
-            with torch.no_grad():
-                db = _log_mel(float(rates[m]), int(n_mels))(y)[0].numpy()   # (n_mels, frames)
-            feats = np.stack([p.mean(axis=-1) for p in _split_steps(db, steps)]) / 80.0
-        elif m == "eeg":
-            x2 = np.atleast_2d(x).astype(np.float64)
-            bp = physio.band_powers(x2, float(rates[m]), nperseg=min(x2.shape[-1], int(2 * rates[m])))
-            row = np.log10(np.asarray(bp, dtype=np.float64) + 1e-6).reshape(-1)
-            feats = np.repeat(row[None], steps, axis=0)
-        elif m in ("gsr", "ecg", "ppg"):
-            x1 = np.asarray(x, dtype=np.float64)
-            x1 = (x1[0] if x1.ndim == 2 else x1).reshape(-1)   # several ECG leads: the first
-            rows = []
-            for p in _split_steps(x1, steps):
-                if p.size == 0:
-                    rows.append(rows[-1] if rows else (0.0, 0.0))
-                elif m == "gsr":
-                    slope = (p[-1] - p[0]) * rates[m] / max(p.size - 1, 1)
-                    rows.append((p.mean(), slope))
-                else:
-                    rows.append((np.sqrt(np.mean(p ** 2)), p.max() - p.min()))
-            feats = np.asarray(rows)
-        elif m == "face":
-            feats = _face_features(x, steps)
-        else:
-            raise ValueError(f"window_features: unknown modality {m!r}")
-        out[m] = np.asarray(feats, dtype=np.float32)
-    return out
-
-
-def _face_features(frames: np.ndarray, steps: int) -> np.ndarray:
-    frames = np.asarray(frames, dtype=np.float32)
-    if frames.ndim != 3 or frames.shape[0] == 0:
-        return np.zeros((steps, _FACE_POOL * _FACE_POOL + 1), dtype=np.float32)
-    f, h, w = frames.shape
-    # frame i covers [i/f, (i+1)/f) of the window; step s ends at (s+1)/steps: hold the
-    # last frame that has started (index floor((s+1) f / steps) - 1, at least 0)
-    idx = np.clip(np.floor((np.arange(steps) + 1) * f / steps - 1e-9).astype(int), 0, f - 1)
-    held = frames[idx] / 255.0
-    ph, pw = h // _FACE_POOL, w // _FACE_POOL
-    pooled = held[:, :ph * _FACE_POOL, :pw * _FACE_POOL].reshape(
-        steps, _FACE_POOL, ph, _FACE_POOL, pw).mean(axis=(2, 4)).reshape(steps, -1)
-    motion = np.zeros(steps, dtype=np.float32)
-    motion[1:] = np.abs(np.diff(held, axis=0)).mean(axis=(1, 2))
-    return np.concatenate([pooled, motion[:, None]], axis=1)
-
-
-def default_model(n_classes: int = 4, **options):
-    """An (untrained) :class:`~mer_lessons.models.hao.HaoRecognizer` for :data:`FEATURE_DIMS`
-    with the paper's sizes (Bi-LSTM 128 per direction, code 32)."""
-    from mer_lessons.models.hao import HaoRecognizer
-    return HaoRecognizer(dict(FEATURE_DIMS), n_classes, **options)
-
-
-# ---------------------------------------------------------------------------------------
 # Pipeline
 # ---------------------------------------------------------------------------------------
 
@@ -322,6 +224,8 @@ class StreamReport:
     on a skipped window the last prediction), ``prob`` (its probability), ``latency_ms``
     (window read -> features -> model -> label; NaN when skipped), ``decide_ms`` (time of
     the sampling decision, every window), ``true_label`` (the stream's label, if any).
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     windows: pd.DataFrame
@@ -349,7 +253,7 @@ class StreamingPipeline:
     """Ring buffers -> dynamic sampling -> features -> model -> a label per window.
 
     ``model``: a module taking ``{name: (1, steps, D)}`` and returning logits ``(1, C)``
-    (e.g. :func:`default_model`). ``window_s``/``hop_s``: a window of ``window_s`` seconds
+    (e.g. a trained :class:`~mer_lessons.models.hao.HaoRecognizer`). ``window_s``/``hop_s``: a window of ``window_s`` seconds
     ends every ``hop_s`` seconds of stream (the first once ``window_s`` has arrived).
     ``sampler``: ``None`` processes every window; a
     :class:`~mer_lessons.models.hao.DynamicSampler` decides on the latest audio window (see
@@ -359,21 +263,27 @@ class StreamingPipeline:
     chunk longer than that raises). ``sampler_on``: the modality the sampler watches
     (default ``"audio"``, or the first modality when there is no audio, e.g. DEAP's EEG;
     of a multichannel signal the first channel); its ``sr`` must be that modality's rate.
+    ``featurizer``: turns a window into the model's input (default
+    :func:`mer_lessons.windows.window_features`; use the one the model was trained with).
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, model: torch.nn.Module, *, window_s: float = 1.0, hop_s: float = 0.5,
                  sampler=None, device: Any = "cpu", label_names: Optional[Sequence[str]] = None,
                  steps: int = 8, rates: Optional[Mapping[str, float]] = None,
                  modalities: Optional[Sequence[str]] = None, buffer_s: Optional[float] = None,
-                 sampler_on: Optional[str] = None):
-        if window_s <= 0 or hop_s <= 0:
-            raise ValueError("window_s and hop_s must be > 0")
+                 sampler_on: Optional[str] = None, featurizer: Optional[Featurizer] = None):
+        window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where="StreamingPipeline", unit="s")
+        hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where="StreamingPipeline", unit="s")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.window_s, self.hop_s = float(window_s), float(hop_s)
         self.sampler = sampler
+        self.featurizer = window_features if featurizer is None else featurizer
         self.steps = int(steps)
-        self.rates = dict(rates) if rates is not None else None
+        self.rates = ({m: as_sample_rate(r, f"rates[{m!r}]", where="StreamingPipeline") for m, r in rates.items()}
+                      if rates is not None else None)
         self.modalities = list(modalities) if modalities is not None else list(
             getattr(model, "modalities", FEATURE_DIMS))
         self.buffer_s = float(buffer_s) if buffer_s is not None else self.window_s + 2 * self.hop_s
@@ -381,8 +291,9 @@ class StreamingPipeline:
         lead = "audio" if "audio" in self.modalities else self.modalities[0]
         self.sampler_on = sampler_on if sampler_on is not None else lead
         if self.sampler_on not in self.modalities or self.sampler_on == "face":
-            raise ValueError(f"sampler_on must be one of the model's signal modalities "
-                             f"{[m for m in self.modalities if m != 'face']}, got {self.sampler_on!r}")
+            raise UnknownOptionError(message("sampler_on", f"one of the model's signal modalities "
+                                             f"{[m for m in self.modalities if m != 'face']}", self.sampler_on,
+                                             where="StreamingPipeline"))
         self.reset()
 
     def reset(self) -> None:
@@ -443,7 +354,7 @@ class StreamingPipeline:
         return False
 
     def _predict(self, win: Dict[str, np.ndarray]) -> tuple:
-        feats = window_features(win, self.rates, steps=self.steps)
+        feats = self.featurizer(win, self.rates, steps=self.steps)
         batch = {m: torch.from_numpy(feats[m][None]).to(self.device) for m in self.modalities}
         with torch.no_grad():
             probs = torch.softmax(self.model(batch), dim=-1)[0]
@@ -461,7 +372,11 @@ class StreamingPipeline:
         if self.rates is None:
             if "rates" not in chunk:
                 raise ValueError("StreamingPipeline: give rates= or chunks with a 'rates' entry")
-            self.rates = {m: float(r) for m, r in chunk["rates"].items()}
+            self.rates = {m: as_sample_rate(r, f"rates[{m!r}]", where="StreamingPipeline.process")
+                          for m, r in chunk["rates"].items()}
+        no_rate = [m for m in self.modalities if m not in self.rates]
+        if no_rate:
+            raise KeyError(f"StreamingPipeline: no rate for {no_rate}; rates has {sorted(self.rates)}")
         for m in self.modalities:
             if m not in chunk:
                 raise KeyError(f"chunk lacks modality {m!r}")

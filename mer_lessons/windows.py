@@ -1,45 +1,53 @@
 """Trials cut into the short windows a real-time recogniser sees, with their features.
 
-Hao, Li, Wen (real-time MER, ``/work/shared/papers/000_29086870ac4e2f25.txt``) label a
-stream window by window. To train and test such a model offline we cut every trial of a
-dataset into windows of ``window_s`` seconds every ``hop_s`` seconds, exactly as
-:class:`mer_lessons.streaming.StreamingPipeline` cuts its ring buffers, and compute the same
-:func:`mer_lessons.streaming.window_features` (``steps`` time steps per window, Eq. 5
-alignment). A model trained here can therefore be dropped into the stream unchanged.
+A real-time recogniser (Hao et al., cited through :mod:`mer_lessons.papers`)
+labels a stream window by window. To train and test such a model offline we cut every
+trial of a dataset into windows of ``window_s`` seconds every ``hop_s`` seconds, exactly as
+:class:`mer_lessons.streaming.StreamingPipeline` cuts its ring buffers, and turn each window
+into ``(steps, D)`` features per modality with a *featurizer*. The stream uses the same
+featurizer, so a model trained here can be dropped into the stream unchanged.
 
-* :func:`cut_windows` — the windows of one item (a dict of signals).
-* :func:`window_dataset` — every window of a dataset -> :class:`WindowSet` (features per
+* :func:`window_features` -- the default featurizer (log-mel audio, EEG band powers, GSR
+  level and slope, ECG/PPG RMS and range, pooled face frames; Eq. 5 alignment onto
+  ``steps`` time steps). Any callable ``featurizer(window, rates, *, steps) -> {m: (steps,
+  D_m)}`` can replace it (a paper with its own recipe plugs in here).
+* :func:`cut_windows` -- the windows of one item (a dict of signals).
+* :func:`window_dataset` -- every window of a dataset -> :class:`WindowSet` (features per
   modality ``(N, steps, D)``, one meta row per window); cached on disk.
-* :class:`WindowSet` — subsets, labels per window (from a per-trial column), per-subject
-  standardisation, and the three shapes models want: a dict for
-  :class:`~mer_lessons.models.hao.HaoRecognizer`, one stacked ``(N, steps, D)`` array for
-  the sequence baselines, and ``(N, 2 D)`` summary rows (mean and standard deviation over
-  the steps) for scikit-learn.
-* :class:`FeatureScaler` — a model wrapper that standardises its inputs, so a stream can
+* :class:`WindowSet` -- subsets, labels per window (from a per-trial column), per-subject
+  standardisation, and the three shapes models want: a dict for a fusion model, one
+  stacked ``(N, steps, D)`` array for the sequence baselines, and ``(N, 2 D)`` summary rows
+  (mean and standard deviation over the steps) for scikit-learn.
+* :class:`FeatureScaler` -- a model wrapper that standardises its inputs, so a stream can
   feed raw window features to a model trained on standardised ones.
+
+:mod:`mer_lessons.streaming` imports this module (never the reverse).
 
 Taught in ``07_hao_realtime_fusion``.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from mer_lessons import physio
 from mer_lessons.environment import data_dir
-from mer_lessons.streaming import RATE_KEYS, window_features
+from mer_lessons.validation import as_float, as_int
 
-__all__ = ["SIGNAL_MODALITIES", "FEATURE_VERSION", "item_modalities", "cut_windows",
-           "window_dataset", "WindowSet", "FeatureScaler", "MultimodalWindows"]
+__all__ = ["SIGNAL_MODALITIES", "FEATURE_VERSION", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS",
+           "Featurizer", "window_features", "item_modalities", "cut_windows", "window_dataset",
+           "WindowSet", "FeatureScaler", "MultimodalWindows"]
 
 #: Modalities :func:`window_dataset` knows, in the order a model receives them.
 SIGNAL_MODALITIES = ("audio", "eeg", "gsr", "ecg", "ppg", "face")
@@ -47,8 +55,120 @@ SIGNAL_MODALITIES = ("audio", "eeg", "gsr", "ecg", "ppg", "face")
 FEATURE_VERSION = 1
 
 
+#: Sampling rates of the mini dataset's trial items (face: frames per second).
+MINI_RATES: Dict[str, float] = {"audio": 16_000.0, "eeg": 128.0, "gsr": 32.0, "ecg": 256.0, "face": 4.0}
+#: Where a dataset item keeps each modality's rate (``item[RATE_KEYS[m]]``).
+RATE_KEYS: Dict[str, str] = {"audio": "sr", "eeg": "eeg_sr", "gsr": "gsr_sr", "ecg": "ecg_sr",
+                             "ppg": "ppg_sr", "face": "face_fps"}
+#: Feature width per modality produced by :func:`window_features` with its defaults
+#: (audio 32 log-mel bands; EEG 8 channels x 4 bands; GSR level+slope; ECG rms+range;
+#: face 4x4 pooled frame + motion).
+FEATURE_DIMS: Dict[str, int] = {"audio": 32, "eeg": 32, "gsr": 2, "ecg": 2, "face": 17}
+_FACE_POOL = 4
+
+#: A featurizer: ``featurizer(window, rates, *, steps) -> {modality: float32 (steps, D)}``,
+#: ``window`` as :func:`cut_windows` yields it, ``rates`` per modality in Hz (face: fps).
+Featurizer = Callable[..., Dict[str, np.ndarray]]
+
+
+@functools.lru_cache(maxsize=8)
+def _log_mel(sr: float, n_mels: int):
+    from mer_lessons.features import LogMelSpectrogram
+    return LogMelSpectrogram(sr=sr, n_fft=512, hop_length=160, n_mels=n_mels, top_db=80.0)
+
+
+def _split_steps(x: np.ndarray, steps: int) -> list:
+    """Split the last axis into ``steps`` nearly equal parts (none empty if T >= steps)."""
+    return np.array_split(x, steps, axis=-1)
+
+
+def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float], *,
+                    steps: int = 8, n_mels: int = 32) -> Dict[str, np.ndarray]:
+    """Features of one window of every modality on a common grid of ``steps`` time steps.
+
+    ``window``: ``{name: array}`` as :func:`cut_windows` (and the stream) cut them (time
+    last; face ``(F, H, W)``); ``rates``: Hz per modality (face: frames per second). Returns ``{name: float32 (steps, D)}``; the widths with the defaults
+    are :data:`FEATURE_DIMS`. Our choices (the paper gives none for a streaming window):
+
+    * ``audio``: :class:`mer_lessons.features.LogMelSpectrogram` (n_fft 512, hop 160,
+      ``n_mels`` bands, dB with ``ref=1``), frames averaged per step, divided by 80
+      (about ``[-1, 0.3]``). D = ``n_mels``.
+    * ``eeg``: log10 band powers (:func:`mer_lessons.physio.band_powers`, theta/alpha/beta/
+      gamma, Welch over the whole window, ``channels x bands`` flattened) — one value per
+      window, repeated at every step: 1/8 s at 128 Hz is too short for a theta band. D = 32.
+    * ``gsr``: per step, the level (mean) and slope (last minus first sample, per second).
+      D = 2.
+    * ``ecg`` (and ``ppg``, DEAP's blood-volume pulse): per step, RMS and range (max - min);
+      a 1 s window holds about one beat, so heart rate is not estimated here. Of several
+      leads ``(C, T)`` (AMIGOS has two) the first is used. D = 2.
+    * ``face``: frames are placed at their times and held (zero-order, Eq. 5 with
+      ``outside="hold"``) onto the step ends; per step the held frame average-pooled to 4x4
+      (/255) plus motion (mean absolute difference to the previous step's frame). D = 17.
+
+    The audio uses librosa's Slaney mel scale, not Hao et al. Eq. 12 (see
+    :func:`mer_lessons.dsp.mel_frequencies`). This is the default featurizer of
+    :func:`window_dataset` and :class:`~mer_lessons.streaming.StreamingPipeline`; change an
+    option with ``functools.partial(window_features, n_mels=64)``.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    steps = as_int(steps, "steps", minimum=1, where="window_features")
+    out: Dict[str, np.ndarray] = {}
+    for m, x in window.items():
+        x = np.asarray(x)
+        if m == "audio":
+            y = torch.as_tensor(np.asarray(x, dtype=np.float32).reshape(-1))
+            with torch.no_grad():
+                db = _log_mel(float(rates[m]), int(n_mels))(y)[0].numpy()   # (n_mels, frames)
+            feats = np.stack([p.mean(axis=-1) for p in _split_steps(db, steps)]) / 80.0
+        elif m == "eeg":
+            x2 = np.atleast_2d(x).astype(np.float64)
+            bp = physio.band_powers(x2, float(rates[m]), nperseg=min(x2.shape[-1], int(2 * rates[m])))
+            row = np.log10(np.asarray(bp, dtype=np.float64) + 1e-6).reshape(-1)
+            feats = np.repeat(row[None], steps, axis=0)
+        elif m in ("gsr", "ecg", "ppg"):
+            x1 = np.asarray(x, dtype=np.float64)
+            x1 = (x1[0] if x1.ndim == 2 else x1).reshape(-1)   # several ECG leads: the first
+            rows = []
+            for p in _split_steps(x1, steps):
+                if p.size == 0:
+                    rows.append(rows[-1] if rows else (0.0, 0.0))
+                elif m == "gsr":
+                    slope = (p[-1] - p[0]) * rates[m] / max(p.size - 1, 1)
+                    rows.append((p.mean(), slope))
+                else:
+                    rows.append((np.sqrt(np.mean(p ** 2)), p.max() - p.min()))
+            feats = np.asarray(rows)
+        elif m == "face":
+            feats = _face_features(x, steps)
+        else:
+            raise ValueError(f"window_features: unknown modality {m!r}")
+        out[m] = np.asarray(feats, dtype=np.float32)
+    return out
+
+
+def _face_features(frames: np.ndarray, steps: int) -> np.ndarray:
+    frames = np.asarray(frames, dtype=np.float32)
+    if frames.ndim != 3 or frames.shape[0] == 0:
+        return np.zeros((steps, _FACE_POOL * _FACE_POOL + 1), dtype=np.float32)
+    f, h, w = frames.shape
+    # frame i covers [i/f, (i+1)/f) of the window; step s ends at (s+1)/steps: hold the
+    # last frame that has started (index floor((s+1) f / steps) - 1, at least 0)
+    idx = np.clip(np.floor((np.arange(steps) + 1) * f / steps - 1e-9).astype(int), 0, f - 1)
+    held = frames[idx] / 255.0
+    ph, pw = h // _FACE_POOL, w // _FACE_POOL
+    pooled = held[:, :ph * _FACE_POOL, :pw * _FACE_POOL].reshape(
+        steps, _FACE_POOL, ph, _FACE_POOL, pw).mean(axis=(2, 4)).reshape(steps, -1)
+    motion = np.zeros(steps, dtype=np.float32)
+    motion[1:] = np.abs(np.diff(held, axis=0)).mean(axis=(1, 2))
+    return np.concatenate([pooled, motion[:, None]], axis=1)
+
+
 def item_modalities(item: Mapping[str, Any]) -> list:
-    """The modalities of :data:`SIGNAL_MODALITIES` an item has (signal and rate present)."""
+    """The modalities of :data:`SIGNAL_MODALITIES` an item has (signal and rate present).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
     return [m for m in SIGNAL_MODALITIES if m in item and RATE_KEYS[m] in item]
 
 
@@ -69,9 +189,11 @@ def cut_windows(item: Mapping[str, Any], modalities: Sequence[str], *, window_s:
     axis); face frames (first axis) are those *starting* in ``[start, start + window_s)``,
     frame ``i`` starting at ``i / fps`` -- the rules of
     :class:`mer_lessons.streaming.StreamingPipeline`, so both see the same window.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
-    if window_s <= 0 or hop_s <= 0:
-        raise ValueError("window_s and hop_s must be > 0")
+    window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where="cut_windows", unit="s")
+    hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where="cut_windows", unit="s")
     missing = [m for m in modalities if m not in item or RATE_KEYS.get(m, "?") not in item]
     if missing:
         raise KeyError(f"cut_windows: the item has no {missing} (or no rate for them); "
@@ -103,6 +225,8 @@ class WindowSet:
     ``labels`` (``(N,)`` strings or ``None``) comes from :meth:`with_labels`; ``classes``
     lists the label values in a fixed order (the class index of each window is
     :attr:`y`).
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     features: Dict[str, np.ndarray]
@@ -217,7 +341,10 @@ def _mean_std(x: np.ndarray) -> tuple:
 
 
 class MultimodalWindows(torch.utils.data.Dataset):
-    """``(x, y)`` pairs of a :class:`WindowSet` for :func:`mer_lessons.train.fit`."""
+    """``(x, y)`` pairs of a :class:`WindowSet` for :func:`mer_lessons.train.fit`.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
 
     def __init__(self, windows: WindowSet, modalities: Optional[Sequence[str]] = None,
                  stacked: bool = False):
@@ -245,6 +372,8 @@ class FeatureScaler(nn.Module):
     in buffers, so they move with the model; :meth:`set_stats` swaps them, e.g. when the
     listener of a stream changes. ``modalities`` and ``head`` are the wrapped model's, so a
     :class:`~mer_lessons.streaming.StreamingPipeline` sees the same interface.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, model: nn.Module, stats: Mapping[str, tuple]):
@@ -293,11 +422,36 @@ def _progress(iterable, total: int, enabled: bool):
     return tqdm(iterable, total=total, desc="window features", leave=False)
 
 
+def featurizer_key(featurizer: Featurizer) -> str:
+    """A text that names a featurizer and its options, for cache keys.
+
+    A function gives its module and qualified name; a ``functools.partial`` adds its
+    arguments; any other callable its ``repr`` (give it a stable one). A featurizer with a
+    ``version`` attribute adds it: bump it when its features change.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    if isinstance(featurizer, functools.partial):
+        inner = featurizer_key(featurizer.func)
+        args = ", ".join([repr(a) for a in featurizer.args] +
+                         [f"{k}={v!r}" for k, v in sorted(featurizer.keywords.items())])
+        text = f"{inner}({args})"
+    elif hasattr(featurizer, "__qualname__") and hasattr(featurizer, "__module__"):
+        text = f"{featurizer.__module__}.{featurizer.__qualname__}"
+    else:
+        text = repr(featurizer)
+    version = getattr(featurizer, "version", None)
+    return text if version is None else f"{text}@{version}"
+
+
 def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: float = 1.0,
-                   hop_s: float = 0.5, steps: int = 8, n_mels: int = 32, cache: bool = True,
-                   cache_dir: Optional[str | os.PathLike] = None, progress: bool = True) -> WindowSet:
-    """Cut every item of ``ds`` into windows (:func:`cut_windows`) and compute their
-    :func:`~mer_lessons.streaming.window_features`.
+                   hop_s: float = 0.5, steps: int = 8, featurizer: Optional[Featurizer] = None,
+                   cache: bool = True, cache_dir: Optional[str | os.PathLike] = None,
+                   progress: bool = True) -> WindowSet:
+    """Cut every item of ``ds`` into windows (:func:`cut_windows`) and featurize each one.
+
+    ``featurizer``: ``featurizer(window, rates, *, steps) -> {modality: (steps, D)}``,
+    default :func:`window_features`.
 
     ``modalities``: default every modality of :data:`SIGNAL_MODALITIES` the first item has
     (teaching dataset: audio, eeg, gsr, ecg, face; DEAP: eeg, gsr, ppg; AMIGOS: eeg, gsr,
@@ -306,6 +460,8 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
     windows: ~16 s); the result is cached in ``data_dir("features", ds.name)`` keyed by the
     dataset's ids and the options (``cache=False`` to skip). Attach labels with
     :meth:`WindowSet.with_labels`.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     if len(ds) == 0:
         raise ValueError(f"window_dataset: dataset {ds.name!r} is empty")
@@ -313,8 +469,12 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
     modalities = list(modalities) if modalities is not None else item_modalities(first)
     if not modalities:
         raise ValueError(f"window_dataset: items of {ds.name!r} have none of {SIGNAL_MODALITIES}")
+    featurizer = window_features if featurizer is None else featurizer
+    if not callable(featurizer):
+        raise TypeError(f"window_dataset: featurizer must be callable (window, rates, *, steps) -> dict, "
+                        f"got {type(featurizer).__name__}")
     options = {"modalities": modalities, "window_s": float(window_s), "hop_s": float(hop_s),
-               "steps": int(steps), "n_mels": int(n_mels)}
+               "steps": int(steps), "featurizer": featurizer_key(featurizer)}
     rates = {m: float(first[RATE_KEYS[m]]) for m in modalities if RATE_KEYS.get(m) in first}
     path = _cache_file(ds, options, cache_dir) if cache else None
     meta_columns = [c for c in ("id", "subject", "clip_id") if c in ds.meta.columns]
@@ -337,7 +497,10 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
             raise ValueError(f"window_dataset: item {i} ({item.get('id', i)}) has rates {item_rates}, "
                              f"expected {rates} like the first item")
         for s, win in cut_windows(item, modalities, window_s=window_s, hop_s=hop_s):
-            f = window_features(win, rates, steps=steps, n_mels=n_mels)
+            f = featurizer(win, rates, steps=steps)
+            absent = [m for m in modalities if m not in f]
+            if absent:
+                raise ValueError(f"window_dataset: the featurizer returned no features for {absent}")
             for m in modalities:
                 chunks[m].append(f[m])
             trial.append(i)

@@ -95,22 +95,23 @@ def test_results_columns_and_positive_latency(results):
     np.testing.assert_allclose(table["average_score"], expected)
 
 
-def test_table3_format_and_paper_columns(results):
+def test_beside_hao_table3(results):
+    """Every baseline stands for one row of Hao et al.'s Table 3 (papers.hao.ROW_MODELS, by MODEL_NAMES)."""
+    from mer_lessons import evaluation
+    from mer_lessons.papers import hao
+
     table, _ = results
-    t3 = baselines.table3(table)
-    assert list(t3.columns) == baselines.TABLE3_COLUMNS == [
-        "Model", "Accuracy (%)", "F1 score", "Precision", "Recall", "Latency (ms)", "Average score"]
-    assert (t3["Latency (ms)"] > 0).all() and t3["Accuracy (%)"].between(0, 100).all()
-    assert t3.loc["svm", "Model"] == baselines.MODEL_NAMES["svm"]
-    side = baselines.beside_paper(table)
-    assert side.loc["svm", "Hao et al. model"] == "SVM + Feature extraction"
-    assert side.loc["svm", "Accuracy (%) (Hao et al.)"] == 75.8
-    assert side.loc["knn", "Latency (ms) (Hao et al.)"] == 48.9
-    assert side.loc["mlp", "Hao et al. model"] == "MLP-EmotionNet"
-    assert side.loc["majority", "Hao et al. model"] == "" and np.isnan(side.loc["majority", "F1 score (Hao et al.)"])
-    pd.testing.assert_frame_equal(baselines.beside_paper(t3), side)
-    with pytest.raises(KeyError):
-        baselines.table3(table.drop(columns="latency_ms"))
+    ours = table.set_index("name")
+    side = evaluation.beside_paper(ours, hao.TABLE3, paper_index="Model", rows=hao.ROW_MODELS,
+                                   columns=hao.TABLE3_COLUMNS)
+    assert side.loc["SVM + Feature extraction", "ours"] == baselines.MODEL_NAMES["svm"]
+    assert side.loc["SVM + Feature extraction", "Accuracy % (paper)"] == 75.8
+    assert side.loc["SVM + Feature extraction", "Accuracy % (ours)"] == round(100 * ours.loc[
+        baselines.MODEL_NAMES["svm"], "accuracy"], 1)
+    assert side.loc["K-Nearest neighbors", "Latency ms (paper)"] == 48.9
+    assert side.loc["MLP-EmotionNet", "ours"] == baselines.MODEL_NAMES["mlp"]
+    assert side.loc["Random forest classifier", "ours"] == baselines.MODEL_NAMES["random_forest"]
+    assert (side["ours"] != "not built").sum() == 4   # the deep rows are chapter 07's, not built here
 
 
 def test_seeded_runs_are_identical_except_timings(problem):
@@ -162,19 +163,3 @@ def test_single_prediction_timer():
     assert baselines.time_single_predictions(model, np.zeros((2, 3)), 2, threads=None).shape == (2,)
     with pytest.raises(ValueError):
         baselines.time_single_predictions(model, np.zeros((0, 3)), 5)
-
-
-def test_hao_table3_constant():
-    t = baselines.HAO_TABLE3
-    assert len(t) == 14 and t["Model"].is_unique
-    assert list(t.columns[:7]) == baselines.TABLE3_COLUMNS
-    assert t["Accuracy (%)"].between(70, 90).all()
-    for column in ("F1 score", "Precision", "Recall", "Average score"):
-        assert t[column].between(0.6, 0.95).all()
-    assert t["Latency (ms)"].between(20, 50).all()
-    assert set(baselines.PAPER_NAMES.values()) <= set(t["Model"])
-    row = t.set_index("Model").loc["Our model (Bi-LSTM + Feature fusion)"]
-    assert (row["Accuracy (%)"], row["Latency (ms)"], row["Average score"]) == (87.5, 24.3, 0.88)
-    # the best and the slowest, as the text around the table says
-    assert t.loc[t["Accuracy (%)"].idxmax(), "Model"].startswith("Our model")
-    assert t.loc[t["Latency (ms)"].idxmax(), "Model"] == "K-Nearest neighbors"

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mer_lessons import signals
+from mer_lessons import signals, train
 from mer_lessons.models import hao
 
 
@@ -279,3 +279,50 @@ def test_online_adapter_with_recognizer():
     loss = adapter.update(xb, yb)
     assert np.isfinite(loss)
     assert adapter.buffer[-1][1].shape == (4,)
+
+
+# --- chapter-07 additions: dict batches, Eq. 8 loss in fit, code sizes -------------------------
+
+
+def test_dict_dataset_and_lyrics_net_dict_forward():
+    torch.manual_seed(0)
+    net = hao.LyricsAudioFusionNet(vocab_size=10, n_classes=3, n_mels=8, n_encoder_layers=2).eval()
+    tokens = torch.randint(1, 10, (4, 5))
+    mel = torch.randn(4, 8, 16)
+    ds = train.DictDataset({"tokens": tokens, "padding_mask": tokens == 0, "log_mel": mel}, [0, 1, 2, 0])
+    x, y = ds[1]
+    assert x["tokens"].shape == (5,) and int(y) == 1
+    with torch.no_grad():
+        torch.testing.assert_close(net({"tokens": tokens, "padding_mask": tokens == 0, "log_mel": mel}),
+                                   net(tokens, tokens == 0, mel))
+    history = train.fit(net, ds, epochs=2, batch_size=2, progress=False, device="cpu")
+    assert len(history.train_loss) == 2
+    with pytest.raises(ValueError, match="rows"):
+        train.DictDataset({"a": torch.zeros(3, 2)}, [0, 1])
+
+
+def test_fit_extra_loss_is_added_and_trains_the_decoders():
+    torch.manual_seed(0)
+    model = hao.HaoRecognizer({"a": 6, "b": 3}, 2, code_dim=2, ae_hidden=8, lstm_hidden=4)
+    x = {"a": torch.randn(64, 4, 6), "b": torch.randn(64, 4, 3)}
+    y = torch.randint(0, 2, (64,))
+    ds = train.DictDataset(x, y)
+    with torch.no_grad():
+        before = float(model.reconstruction_loss(x))
+    decoder = model.autoencoders["a"].decoder[0].weight.detach().clone()
+    train.fit(model, ds, epochs=1, progress=False, device="cpu")
+    assert torch.equal(decoder, model.autoencoders["a"].decoder[0].weight)   # no gradient without Eq. 8
+    train.fit(model, ds, epochs=20, progress=False, device="cpu", extra_loss=lambda m, xb: m.reconstruction_loss(xb))
+    assert not torch.equal(decoder, model.autoencoders["a"].decoder[0].weight)
+    with torch.no_grad():
+        assert float(model.reconstruction_loss(x)) < 0.97 * before
+
+
+def test_compact_code_dims_and_dict_codes():
+    codes = hao.compact_code_dims({"audio": 32, "eeg": 32, "gsr": 2, "ecg": 2, "face": 17})
+    assert codes == {"audio": 8, "eeg": 8, "gsr": 2, "ecg": 2, "face": 4}
+    assert hao.compact_code_dims({"x": 1}) == {"x": 1}
+    model = hao.HaoRecognizer({"audio": 32, "gsr": 2}, 4, code_dim={"audio": 8, "gsr": 2})
+    assert model.lstm.input_size == 10 and model.code_dims == {"audio": 8, "gsr": 2}
+    with pytest.raises(ValueError):
+        hao.compact_code_dims({"x": 4}, ratio=0)

@@ -1,4 +1,4 @@
-"""Tests of mer_lessons.streaming: ring buffer, stream sources, window features, pipeline."""
+"""Tests of mer_lessons.streaming: ring buffer, stream sources, pipeline (window features: test_windows.py)."""
 
 import numpy as np
 import pytest
@@ -6,28 +6,19 @@ import torch
 
 from mer_lessons import signals
 from mer_lessons import streaming as S
+from mer_lessons import windows as W
 from mer_lessons.models.hao import DynamicSampler, HaoRecognizer
 
 
 @pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    import os
+def mini(module_data_home):
     from mer_lessons.data import load
-    root = tmp_path_factory.mktemp("data")
-    old = os.environ.get("MER_LESSONS_DATA")
-    os.environ["MER_LESSONS_DATA"] = str(root)
-    try:
-        yield load("mini", n_clips=8, n_subjects=2, progress=False)
-    finally:
-        if old is None:
-            os.environ.pop("MER_LESSONS_DATA", None)
-        else:
-            os.environ["MER_LESSONS_DATA"] = old
+    return load("mini", n_clips=8, n_subjects=2, progress=False)
 
 
 def small_model(n_classes=4):
     torch.manual_seed(0)
-    return HaoRecognizer(dict(S.FEATURE_DIMS), n_classes, code_dim=8, ae_hidden=16, lstm_hidden=16)
+    return HaoRecognizer(dict(W.FEATURE_DIMS), n_classes, code_dim=8, ae_hidden=16, lstm_hidden=16)
 
 
 def synthetic(seconds_steady=4.0, seed=0):
@@ -80,22 +71,10 @@ def test_stream_from_dataset_chunks_and_counts(mini):
                                   np.concatenate([it["audio"] for it in items]))
 
 
-def test_window_features_shapes():
-    sig = synthetic()
-    win = {"audio": sig["audio"][:16000], "eeg": sig["eeg"][:, :128], "gsr": sig["gsr"][:32],
-           "ecg": sig["ecg"][:256], "face": sig["face"][:4]}
-    feats = S.window_features(win, S.MINI_RATES, steps=8)
-    for m, d in S.FEATURE_DIMS.items():
-        assert feats[m].shape == (8, d), m
-        assert feats[m].dtype == np.float32 and np.all(np.isfinite(feats[m]))
-    empty_face = S.window_features({"face": np.zeros((0, 48, 48), np.uint8)}, S.MINI_RATES, steps=4)
-    assert empty_face["face"].shape == (4, 17)
-
-
 def test_pipeline_all_windows_without_sampler_fewer_with():
     sig = synthetic()
     full = S.StreamingPipeline(small_model(), window_s=1.0, hop_s=0.5)
-    rep = full.run(S.stream_from_arrays(sig, S.MINI_RATES, chunk_s=0.1, label="Q1"))
+    rep = full.run(S.stream_from_arrays(sig, W.MINI_RATES, chunk_s=0.1, label="Q1"))
     s = rep.summary()
     n_expected = int((10.0 - 1.0) / 0.5) + 1
     assert s["windows"] == n_expected == s["processed"] and s["skipped"] == 0
@@ -105,7 +84,7 @@ def test_pipeline_all_windows_without_sampler_fewer_with():
     assert set(rep.windows["label"]) <= set(S.QUADRANTS)
 
     dyn = S.StreamingPipeline(small_model(), window_s=1.0, hop_s=0.5, sampler=DynamicSampler(16_000))
-    rep2 = dyn.run(S.stream_from_arrays(sig, S.MINI_RATES, chunk_s=0.1, label="Q1"))
+    rep2 = dyn.run(S.stream_from_arrays(sig, W.MINI_RATES, chunk_s=0.1, label="Q1"))
     s2 = rep2.summary()
     assert s2["windows"] == n_expected
     assert s2["processed"] + s2["skipped"] == s2["windows"]
@@ -129,7 +108,7 @@ def test_pipeline_on_dataset_stream(mini):
     assert rep.windows["t"].is_monotonic_increasing
     with pytest.raises(ValueError, match="capacity"):
         S.StreamingPipeline(small_model(), buffer_s=1.0).process(
-            {"rates": S.MINI_RATES, **{k: v for k, v in synthetic().items()}})
+            {"rates": W.MINI_RATES, **{k: v for k, v in synthetic().items()}})
 
 
 def test_warmup_takes_the_channel_counts_of_the_data():

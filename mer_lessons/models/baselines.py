@@ -9,8 +9,9 @@ so that every number the course puts beside the paper's is measured here:
 * :func:`cross_validate_baselines` runs k-fold cross-validation with whole subjects (or
   clips) per fold, and reports every metric of :mod:`mer_lessons.metrics`, the leakage of
   each protocol, and the latency of one prediction.
-* :func:`table3` formats the results like Hao et al.'s Table 3; :func:`beside_paper`
-  puts the paper's numbers for the same four models (:data:`HAO_TABLE3`) beside ours.
+* Which row of Hao et al.'s Table 3 each baseline stands for is kept in
+  :data:`mer_lessons.papers.hao.ROW_MODELS` (by the names of :data:`MODEL_NAMES`);
+  :func:`mer_lessons.evaluation.beside_paper` puts the paper's numbers beside ours.
 
 Hyperparameters are scikit-learn's defaults unless said otherwise: none is tuned here,
 which is the honest way to use a baseline in a teaching setting (tuning on the test folds
@@ -48,43 +49,6 @@ MODEL_NAMES = {
     "majority": "Majority class",
 }
 
-#: The row of Hao et al.'s Table 3 that each of our baselines corresponds to. The paper
-#: gives no details of these models; "MLP-EmotionNet" (no reference in the table) is the
-#: closest to a plain MLP.
-PAPER_NAMES = {
-    "svm": "SVM + Feature extraction",
-    "random_forest": "Random forest classifier",
-    "knn": "K-Nearest neighbors",
-    "mlp": "MLP-EmotionNet",
-}
-
-#: Hao et al., Table 3: "Comparison of our model with other state-of-the-art models on the
-#: DEAP dataset", typed in from the paper (reference numbers as printed there). Accuracy in
-#: %, F1/precision/recall/average score on 0-1, latency in ms per prediction, measured on
-#: an NVIDIA GTX 1080 Ti with an Intel i7-8700K (their Table 1).
-HAO_TABLE3 = pd.DataFrame(
-    [
-        ("Our model (Bi-LSTM + Feature fusion)", 87.5, 0.89, 0.88, 0.87, 24.3, 0.88, ""),
-        ("CNN-RNN (Baseline)", 83.2, 0.82, 0.81, 0.82, 30.5, 0.82, "[42]"),
-        ("ST-GCN", 79.6, 0.79, 0.78, 0.79, 35.8, 0.79, "[43]"),
-        ("MLP-EmotionNet", 81.3, 0.81, 0.80, 0.81, 28.4, 0.80, ""),
-        ("SVM + Feature extraction", 75.8, 0.74, 0.75, 0.73, 41.2, 0.74, "[44]"),
-        ("GRU + Spectrogram features", 78.9, 0.77, 0.78, 0.77, 29.1, 0.77, "[45]"),
-        ("EmotionNet (CNN)", 84.1, 0.83, 0.82, 0.83, 26.7, 0.83, "[46]"),
-        ("Bi-GRU", 82.4, 0.81, 0.80, 0.81, 27.9, 0.81, "[47]"),
-        ("LSTM + Attention", 85.3, 0.85, 0.84, 0.85, 25.6, 0.85, "[48]"),
-        ("Capsule network", 80.1, 0.79, 0.78, 0.79, 33.4, 0.80, "[49]"),
-        ("Deep belief network", 76.5, 0.75, 0.75, 0.74, 37.5, 0.75, "[50]"),
-        ("Hybrid CNN-GRU", 83.7, 0.82, 0.83, 0.82, 28.1, 0.82, "[51]"),
-        ("Random forest classifier", 74.2, 0.72, 0.73, 0.71, 45.7, 0.72, "[52]"),
-        ("K-Nearest neighbors", 71.6, 0.70, 0.69, 0.71, 48.9, 0.70, "[53]"),
-    ],
-    columns=["Model", "Accuracy (%)", "F1 score", "Precision", "Recall", "Latency (ms)", "Average score", "Ref."],
-)
-
-#: Columns of :func:`table3`, as in Hao et al.'s Table 3.
-TABLE3_COLUMNS = ["Model", "Accuracy (%)", "F1 score", "Precision", "Recall", "Latency (ms)", "Average score"]
-
 #: Metrics reported (mean and fold standard deviation) by :func:`cross_validate_baselines`.
 CV_METRICS = ("accuracy", "ua", "g_mean", "macro_precision", "macro_recall", "macro_f1", "weighted_f1",
               "average_score")
@@ -105,6 +69,8 @@ def make_baseline(name: str, seed: int = 0) -> Pipeline:
 
     ``seed`` fixes every random choice (forest bootstraps, MLP initialisation and its
     validation split), so the same data and seed give the same predictions.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     seed = int(seed)
     if name == "svm":
@@ -154,6 +120,8 @@ def time_single_predictions(model, X, n: int, *, warmup: int = 3, threads: int |
     ``None`` leaves them alone). One thread is the default because one request is served
     on one core, and because multi-threaded single-row calls (k-NN's distance kernels)
     stall for tens of milliseconds whenever another program keeps the cores busy.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     from contextlib import nullcontext
 
@@ -209,6 +177,8 @@ def cross_validate_baselines(X, y, meta: pd.DataFrame, *, by: str | None = "subj
 
     Per-fold metrics use the classes present in that fold's truth and predictions
     (warnings about classes absent from a fold are silenced; see :mod:`mer_lessons.metrics`).
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
@@ -263,51 +233,3 @@ def cross_validate_baselines(X, y, meta: pd.DataFrame, *, by: str | None = "subj
     if return_predictions:
         return table, pd.DataFrame(predictions, index=meta.index)
     return table
-
-
-def table3(results: pd.DataFrame) -> pd.DataFrame:
-    """Results of :func:`cross_validate_baselines` in the format of Hao et al.'s Table 3.
-
-    Columns :data:`TABLE3_COLUMNS`: Model, Accuracy (%) (1 decimal), F1 score,
-    Precision, Recall (macro averages, 2 decimals), Latency (ms) (mean per single-row
-    prediction, 3 decimals: ours are far below a millisecond) and Average score (the mean
-    of accuracy, F1, precision and recall, :func:`mer_lessons.metrics.average_score`).
-    The paper does not say which average its F1/precision/recall use; we report macro,
-    which does not hide a neglected class. The index keeps our model keys.
-    """
-    missing = [c for c in ("name", "accuracy", "macro_f1", "macro_precision", "macro_recall", "latency_ms",
-                           "average_score") if c not in results.columns]
-    if missing:
-        raise KeyError(f"table3: results lack columns {missing} (pass the output of cross_validate_baselines)")
-    table = pd.DataFrame({
-        "Model": results["name"],
-        "Accuracy (%)": (100 * results["accuracy"]).round(1),
-        "F1 score": results["macro_f1"].round(2),
-        "Precision": results["macro_precision"].round(2),
-        "Recall": results["macro_recall"].round(2),
-        "Latency (ms)": results["latency_ms"].round(3),
-        "Average score": results["average_score"].round(2),
-    }, index=results.index)
-    return table[TABLE3_COLUMNS]
-
-
-def beside_paper(results: pd.DataFrame) -> pd.DataFrame:
-    """Our Table-3 numbers with Hao et al.'s for the same model family beside each.
-
-    ``results``: the output of :func:`cross_validate_baselines` (or of :func:`table3`).
-    One row per model of ours; columns ``Model``, ``Hao et al. model`` (the row of their
-    Table 3, :data:`PAPER_NAMES`; empty for models they do not list) and, for every metric
-    of Table 3, ``<metric> (ours)`` and ``<metric> (Hao et al.)``. Their numbers are DEAP
-    physiology under an unstated protocol, measured on a GTX 1080 Ti; ours are whatever
-    data and protocol produced ``results``, on this machine. They are shown side by side
-    to be read, not subtracted.
-    """
-    ours = results if "Accuracy (%)" in results.columns else table3(results)
-    paper = HAO_TABLE3.set_index("Model")
-    out = pd.DataFrame({"Model": ours["Model"],
-                        "Hao et al. model": [PAPER_NAMES.get(key, "") for key in ours.index]}, index=ours.index)
-    for column in TABLE3_COLUMNS[1:]:
-        out[f"{column} (ours)"] = ours[column]
-        out[f"{column} (Hao et al.)"] = [paper.loc[PAPER_NAMES[key], column] if key in PAPER_NAMES else np.nan
-                                         for key in ours.index]
-    return out

@@ -1,7 +1,7 @@
 """Hao et al.'s real-time multimodal model, block by block.
 
 Paper: Hao, Li, Wen — *Real-time music emotion recognition based on multimodal fusion*
-(``/work/shared/papers/000_29086870ac4e2f25.txt``). What each block implements:
+(cite it with ``mer_lessons.papers.cite("hao")``). What each block implements:
 
 * :func:`align_modalities` — time alignment by interpolation (Eq. 5).
 * :class:`DynamicSampler` — dynamic sampling from a fluctuation measure (Eq. 1–3), built on
@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional, Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -45,39 +44,9 @@ __all__ = [
     "HaoRecognizer",
     "OnlineAdapter",
     "total_variation",
-    "HAO_TABLE4",
-    "ABLATIONS",
     "compact_code_dims",
 ]
 
-#: Hao et al., Table 4: "Ablation study results on AMIGOS dataset", typed in from the paper.
-#: F1 is the *weighted* F1, G-mean in %, recall the *macro* recall (their words), precision
-#: unspecified; inference time in ms per prediction (GTX 1080 Ti); "Average score" as printed.
-HAO_TABLE4 = pd.DataFrame(
-    [
-        ("Full model", 0.91, 89.5, 0.90, 0.89, 22.8, 0.90),
-        ("Without Bi-LSTM", 0.85, 83.4, 0.82, 0.83, 26.7, 0.84),
-        ("Without feature fusion", 0.86, 84.5, 0.83, 0.84, 25.4, 0.85),
-        ("Without adaptive sampling", 0.88, 86.7, 0.86, 0.87, 25.1, 0.87),
-        ("Without Bi-LSTM + Feature fusion", 0.80, 80.1, 0.78, 0.79, 28.3, 0.79),
-        ("Without Bi-LSTM + Adaptive sampling", 0.83, 82.3, 0.81, 0.81, 27.4, 0.82),
-        ("Without feature fusion + Adaptive sampling", 0.82, 81.9, 0.80, 0.81, 27.8, 0.81),
-    ],
-    columns=["Configuration", "F1 score", "G-Mean accuracy", "Recall", "Precision",
-             "Inference time", "Average score"],
-)
-
-#: The seven configurations of Table 4 as switches ``(use_bilstm, use_fusion, adaptive_sampling)``
-#: of :class:`HaoRecognizer` / :class:`DynamicSampler`, keyed by the paper's row names.
-ABLATIONS: Dict[str, tuple] = {
-    "Full model": (True, True, True),
-    "Without Bi-LSTM": (False, True, True),
-    "Without feature fusion": (True, False, True),
-    "Without adaptive sampling": (True, True, False),
-    "Without Bi-LSTM + Feature fusion": (False, False, True),
-    "Without Bi-LSTM + Adaptive sampling": (False, True, False),
-    "Without feature fusion + Adaptive sampling": (True, False, False),
-}
 
 _TINY = 1e-12
 
@@ -127,6 +96,8 @@ def align_modalities(times_src, values_src, times_target, outside: str = "hold")
     -------
     float64 array, (T',) for 1-D ``values_src`` else (C, T'). A signal that is linear in
     time is reproduced exactly inside the source range.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     ts = _check_times(times_src, "times_src", strict=True)
     tt = _check_times(times_target, "times_target", strict=False)
@@ -151,6 +122,8 @@ def align_streams(streams: Mapping[str, tuple], times_target) -> Dict[str, np.nd
 
     Every stream is interpolated onto ``times_target`` with :func:`align_modalities`
     (``outside="hold"``); 1-D values become one channel. Stack or fuse the results next.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     out = {}
     for name, (t, v) in streams.items():
@@ -166,7 +139,10 @@ def align_streams(streams: Mapping[str, tuple], times_target) -> Dict[str, np.nd
 
 @dataclass
 class SamplingDecision:
-    """Output of :meth:`DynamicSampler.decide` (one entry per analysis window)."""
+    """Output of :meth:`DynamicSampler.decide` (one entry per analysis window).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
 
     keep: np.ndarray         # bool (n_windows,): process this window?
     rates: np.ndarray        # S_dyn per window (windows per second), Eq. 3
@@ -206,6 +182,8 @@ class DynamicSampler:
 
     ``adaptive=False`` is the ablation "without adaptive sampling": every window is kept
     (rates = frame_rate). This switch belongs here, not in the recogniser.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, sr: float = 16_000, n_fft: int = 1024, hop_length: int = 512,
@@ -283,6 +261,8 @@ class LyricsAudioFusionNet(nn.Module):
     "log_mel"})`` (what :func:`mer_lessons.train.fit` passes from a
     :class:`mer_lessons.train.DictDataset`). ``padding_mask`` is True at padding (the
     PyTorch convention); every row needs at least one real token.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, vocab_size: int, n_classes: int, n_mels: int, d_model: int = 64,
@@ -362,6 +342,8 @@ class ModalityAutoencoder(nn.Module):
     *mean* over elements (MSE): the same minimiser, a scale independent of batch and
     sequence length. Works on any leading shape ``(..., in_dim)``. Paper: layer sizes and
     activations are not given; we: one hidden layer of ``hidden`` units.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, code_dim: int, hidden: int = 64):
@@ -397,6 +379,8 @@ class FeatureFusion(nn.Module):
     ``max(dims)``) and summed with learned weights ``softmax(w)`` (they sum to 1; start
     equal). Paper: "concatenation, weighted summation, or other"; we offer these two.
     ``forward(list of (..., d_m))`` with matching leading shapes.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, dims: Sequence[int], mode: str = "concat",
@@ -464,6 +448,8 @@ class HaoRecognizer(nn.Module):
       an autoencoder and is used; there is no fusion module; other inputs are ignored.
     * ``adaptive_sampling``: recorded only (for the ablation table). Sampling decides which
       windows reach the model, so it lives in :class:`DynamicSampler` (``adaptive=...``).
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, modality_dims: Mapping[str, int], n_classes: int, code_dim=32,
@@ -540,6 +526,8 @@ def compact_code_dims(modality_dims: Mapping[str, int], ratio: int = 4, minimum:
 
     Paper: the autoencoders make "a more compact feature input to the Bi-LSTM", sizes not
     given; we: a quarter of each input width (teaching dataset: 85 values per step -> 24).
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     if ratio < 1 or minimum < 1:
         raise ValueError("ratio and minimum must be >= 1")
@@ -552,7 +540,10 @@ def compact_code_dims(modality_dims: Mapping[str, int], ratio: int = 4, minimum:
 
 
 def total_variation(p, q) -> float:
-    """Total variation distance ``0.5 * sum |p - q|`` between two distributions (in [0, 1])."""
+    """Total variation distance ``0.5 * sum |p - q|`` between two distributions (in [0, 1]).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
     p = torch.as_tensor(p, dtype=torch.float64)
     q = torch.as_tensor(q, dtype=torch.float64)
     return float(0.5 * (p - q).abs().sum())
@@ -578,6 +569,8 @@ class OnlineAdapter:
     above, ``change_threshold = 0.5``, ``window = 8``, ``adapt_steps = 5``, lr 1e-3 (the
     paper's) and batch 8. Dropout randomness in each step is seeded (``seed`` + step
     count) without touching the global RNG.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, model: nn.Module, lr: float = 1e-3, batch_size: int = 8,

@@ -1,14 +1,14 @@
 """Small deep sequence baselines for the rows of Hao et al.'s Table 3.
 
-Paper: Hao, Li, Wen — *Real-time music emotion recognition based on multimodal fusion*
-(``/work/shared/papers/000_29086870ac4e2f25.txt``), Table 3, reproduced as
-:data:`mer_lessons.models.baselines.HAO_TABLE3`. The table compares the paper's Bi-LSTM +
+Paper: Hao et al., Table 3 (typed in as :data:`mer_lessons.papers.hao.TABLE3`; cite it
+with ``mer_lessons.papers.cite("hao")``). The table compares the paper's Bi-LSTM +
 feature-fusion model with deep baselines (GRU on spectrogram features, a CNN, a Bi-GRU,
 LSTM + attention, CNN-RNN, ...). **The paper gives no architecture, size or training
 details for any baseline** (only a reference number per row), so every model here is our
 own small, CPU-friendly stand-in for the *idea* of its row, not a reproduction of the
-cited work. The accuracy quoted in each class docstring is read from ``HAO_TABLE3`` at
-import time (Hao et al., Table 3), never retyped.
+cited work. The accuracy quoted in each class docstring is read from
+:data:`mer_lessons.papers.hao.TABLE3` at import time, never retyped; which model stands for
+which row of the table is kept in :data:`mer_lessons.papers.hao.ROW_MODELS`.
 
 All models share one interface:
 
@@ -24,9 +24,10 @@ frames are treated as data. ``T = 1`` is allowed everywhere (convolutions use "s
 padding and no temporal down-sampling; recurrent models just take one step; attention
 then puts weight 1 on the single step).
 
-:data:`SEQUENCE_MODELS` maps Table 3 row names to constructors ``(in_dim, n_classes) ->
-nn.Module``; :func:`count_parameters` counts trainable parameters. Taught in the Hao
-chapter, next to :class:`mer_lessons.models.hao.HaoRecognizer`.
+:data:`SEQUENCE_MODELS` maps our model names to constructors ``(in_dim, n_classes) ->
+nn.Module``; :func:`count_parameters` counts trainable parameters.
+
+Taught in ``07_hao_realtime_fusion``, next to :class:`mer_lessons.models.hao.HaoRecognizer`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Callable, Dict, Sequence, Union
 import torch
 from torch import nn
 
-from mer_lessons.models.baselines import HAO_TABLE3
+from mer_lessons.papers.hao import TABLE3 as _HAO_TABLE3
 
 __all__ = [
     "GRUClassifier",
@@ -45,25 +46,23 @@ __all__ = [
     "LSTMAttentionClassifier",
     "CNNRNNClassifier",
     "SEQUENCE_MODELS",
-    "TABLE3_ROWS",
-    "paper_accuracy",
     "count_parameters",
 ]
 
 
-def paper_accuracy(row: str) -> float:
-    """Accuracy (%) that Hao et al.'s Table 3 reports for ``row`` (read from ``HAO_TABLE3``)."""
-    hit = HAO_TABLE3.loc[HAO_TABLE3["Model"] == row, "Accuracy (%)"]
+def _paper_accuracy(row: str) -> float:
+    """Accuracy (%) that Hao et al.'s Table 3 reports for ``row``."""
+    hit = _HAO_TABLE3.loc[_HAO_TABLE3["Model"] == row, "Accuracy (%)"]
     if len(hit) != 1:
-        raise KeyError(f"no single row {row!r} in HAO_TABLE3")
+        raise KeyError(f"no single row {row!r} in Hao et al.'s Table 3")
     return float(hit.iloc[0])
 
 
 def _cite(*rows: str):
     """Fill the ``<<PAPER>>`` marker of a class docstring with the Table 3 accuracies."""
     def deco(cls):
-        text = "; ".join(f'"{r}" {paper_accuracy(r):g} % accuracy' for r in rows)
-        cls.__doc__ = cls.__doc__.replace("<<PAPER>>", f"Hao et al., Table 3 (``HAO_TABLE3``): {text}.")
+        text = "; ".join(f'"{r}" {_paper_accuracy(r):g} % accuracy' for r in rows)
+        cls.__doc__ = cls.__doc__.replace("<<PAPER>>", f"Hao et al., Table 3 (``papers.hao.TABLE3``): {text}.")
         return cls
     return deco
 
@@ -98,6 +97,8 @@ class GRUClassifier(nn.Module):
     units (per direction), the last time step's hidden state (for the Bi-GRU, the forward
     state at ``T`` concatenated with the backward state at ``t = 0``), optional dropout and
     one ``Linear`` layer.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, bidirectional: bool = False,
@@ -124,6 +125,8 @@ class BiGRUClassifier(GRUClassifier):
     <<PAPER>>
 
     Paper: no architecture given. We: as :class:`GRUClassifier`, both directions.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, dropout: float = 0.0):
@@ -145,6 +148,8 @@ class CNNClassifier(nn.Module):
     down-sampling, so ``T = 1`` works), then the mean and the max over time concatenated.
     The model is (almost) translation-invariant in time: it detects *local* patterns
     (onsets, rises, steps) wherever they occur.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, channels: Sequence[int] = (32, 64),
@@ -184,6 +189,8 @@ class LSTMAttentionClassifier(nn.Module):
     Paper: no architecture given. We: one unidirectional LSTM layer, additive attention
     with an ``attn_dim``-wide (default ``hidden``) scoring layer, optional dropout and one
     ``Linear`` layer. With ``T = 1`` the single weight is exactly 1.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, attn_dim: Union[int, None] = None,
@@ -220,6 +227,8 @@ class CNNRNNClassifier(nn.Module):
     Paper: no architecture given. We: one ``Conv1d(kernel_size, padding="same") + ReLU``
     (local patterns, no down-sampling so ``T = 1`` works), one GRU layer, the last time
     step's hidden state, optional dropout and one ``Linear`` layer.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, channels: int = 32, hidden: int = 64,
@@ -240,17 +249,17 @@ class CNNRNNClassifier(nn.Module):
 
 #: Table 3 row name -> constructor ``(in_dim, n_classes) -> nn.Module`` (default sizes).
 SEQUENCE_MODELS: Dict[str, Callable[[int, int], nn.Module]] = {
-    "GRU + Spectrogram features": GRUClassifier,
-    "EmotionNet (CNN)": CNNClassifier,
+    "GRU on log-mel": GRUClassifier,
+    "CNN": CNNClassifier,
     "Bi-GRU": BiGRUClassifier,
-    "LSTM + Attention": LSTMAttentionClassifier,
-    "CNN-RNN (Baseline)": CNNRNNClassifier,
+    "LSTM + attention": LSTMAttentionClassifier,
+    "CNN-RNN": CNNRNNClassifier,
 }
-
-#: The Table 3 rows covered here, in order (``paper_accuracy(row)`` gives each one's accuracy).
-TABLE3_ROWS = tuple(SEQUENCE_MODELS)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
-    """Number of (trainable, by default) parameters of ``model``."""
+    """Number of (trainable, by default) parameters of ``model``.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,0 +1,609 @@
+"""Train, score, time and compare window-level emotion models; repeat it to get error bars.
+
+Every paper chapter ends the same way: a table of models beside the paper's table, an
+ablation, and (for the streaming papers) a run on a played-back stream. The steps are
+general, so they live here, on top of :mod:`mer_lessons.windows` (the data),
+:mod:`mer_lessons.train` (the loop), :mod:`mer_lessons.metrics` (the scores) and
+:mod:`mer_lessons.splits` (who is tested). What belongs to one paper (its tables, which
+of our models stands for which row, its claims) lives in :mod:`mer_lessons.papers`.
+
+* :func:`train_window_model`, :func:`predict_windows`, :func:`time_window_predictions` --
+  fit a torch model on a :class:`~mer_lessons.windows.WindowSet`, predict, time one window.
+* :func:`score` -- one row of every classification metric.
+* :class:`ModelSpec`, :func:`compare_models` -- train and score a list of models on one split.
+* :func:`repeated_evaluation` (any experiment, repeated over seeds),
+  :func:`repeated_comparison` (:func:`compare_models` over listener splits and seeds),
+  :func:`mean_interval`, :func:`paired_difference` -- means with 95 % intervals.
+* :func:`beside_paper` -- our numbers and a paper's, one labelling: ``"<column> (ours)"``
+  beside ``"<column> (paper)"``.
+* :func:`stream_scores`, :func:`ablation_grid` -- models played on a stream through
+  :class:`~mer_lessons.streaming.StreamingPipeline`, one configuration per row.
+* :func:`prequential_run`, :func:`rolling_accuracy` -- online learning, "test, then train".
+
+Taught in ``07_hao_realtime_fusion``; every later paper chapter reuses it.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mer_lessons import metrics, splits, train
+from mer_lessons.validation import as_choice, as_float, as_int
+from mer_lessons.windows import FeatureScaler, WindowSet
+
+__all__ = [
+    "train_window_model", "predict_windows", "time_window_predictions", "score",
+    "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
+    "paired_difference", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
+    "prequential_run", "rolling_accuracy",
+]
+
+
+# --------------------------------------------------------------------------- torch models
+
+
+def _data(windows: WindowSet, modalities, stacked: bool):
+    return windows.torch_dataset(modalities, stacked=stacked)
+
+
+def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Optional[WindowSet] = None, *,
+                       modalities: Optional[Sequence[str]] = None, stacked: bool = False,
+                       epochs: int = 30, batch_size: int = 32, lr: float = 1e-3,
+                       lr_decay: Optional[float] = 0.95, patience: Optional[int] = 5,
+                       reconstruction: bool = True, seed: int = 0, device: Any = "auto",
+                       progress: bool = False) -> train.History:
+    """Fit ``model`` on labelled windows; the defaults are Hao et al.'s settings (§3.3/§4.1).
+
+    Adam at ``lr = 1e-3``, multiplied by ``lr_decay`` after every epoch (the paper says
+    "with decay" and gives no rate; we use 0.95), batches of 32, cross-entropy, early
+    stopping on the validation loss (``patience`` epochs; the best weights are put back).
+    ``stacked=False`` feeds ``{modality: (B, steps, D)}`` (a fusion model such as
+    :class:`~mer_lessons.models.hao.HaoRecognizer`); ``stacked=True`` one
+    ``(B, steps, sum D)`` tensor (the sequence baselines). With ``reconstruction`` and a
+    model that has ``reconstruction_loss`` (autoencoders, Hao et al. Eq. 8) that loss is
+    added to the cross-entropy of every batch: the encoders and the classifier learn
+    jointly (the paper does not say whether it pre-trains them).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    extra = None
+    if reconstruction and hasattr(model, "reconstruction_loss") and not stacked:
+        extra = lambda m, x: m.reconstruction_loss(x)  # noqa: E731
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    val = _data(val_set, modalities, stacked) if val_set is not None else None
+    return train.fit(model, _data(train_set, modalities, stacked), val, optimizer=optimizer,
+                     epochs=epochs, batch_size=batch_size, lr_decay=lr_decay,
+                     patience=patience if val is not None else None, seed=seed, device=device,
+                     progress=progress, extra_loss=extra)
+
+
+def predict_windows(model: torch.nn.Module, windows: WindowSet, *, modalities: Optional[Sequence[str]] = None,
+                    stacked: bool = False, device: Any = "auto") -> np.ndarray:
+    """Class probabilities ``(N, C)`` for every window (softmax of the logits).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    return train.predict(model, _data(windows, modalities, stacked), device=device, output="proba")
+
+
+def _one_window(windows: WindowSet, i: int, modalities, stacked: bool, device):
+    ms = list(modalities) if modalities is not None else windows.modalities
+    if stacked:
+        return torch.from_numpy(windows.subset([i]).stacked(ms)).to(device)
+    return {m: torch.from_numpy(np.ascontiguousarray(windows.features[m][i:i + 1])).to(device) for m in ms}
+
+
+def time_window_predictions(model: torch.nn.Module, windows: WindowSet, *, n: int = 100, warmup: int = 5,
+                            modalities: Optional[Sequence[str]] = None, stacked: bool = False,
+                            threads: Optional[int] = 1, device: Any = "cpu") -> np.ndarray:
+    """Seconds for each of ``n`` single-window predictions, shape ``(n,)`` (model only; features excluded).
+
+    One request is one window, as in a stream. ``threads`` limits torch's intra-op
+    threads during the timing (one request, one core: the same rule as
+    :func:`mer_lessons.models.baselines.time_single_predictions`). On CUDA every call is
+    synchronised before the clock stops.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    n = as_int(n, "n", minimum=1, where="time_window_predictions")
+    warmup = as_int(warmup, "warmup", minimum=0, where="time_window_predictions")
+    device = torch.device(device)
+    model = model.to(device).eval()
+    old = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    times = np.empty(n)
+    try:
+        with torch.no_grad():
+            for k in range(warmup + n):
+                x = _one_window(windows, k % len(windows), modalities, stacked, device)
+                t0 = time.perf_counter()
+                out = model(x)
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                int(out.argmax())
+                if k >= warmup:
+                    times[k - warmup] = time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(old)
+    return times
+
+
+def score(y_true, y_pred, classes: Sequence, name: Optional[str] = None) -> pd.DataFrame:
+    """Every metric of :func:`mer_lessons.metrics.classification_report_table` in one row.
+
+    ``y_true``/``y_pred``: ``(N,)`` class indices (positions in ``classes``) or class names.
+
+    Taught in ``05_metrics_and_classical_baselines`` and ``07_hao_realtime_fusion``.
+    """
+    classes = [str(c) for c in classes]
+
+    def names(v):
+        v = np.asarray(v)
+        return np.array([classes[int(i)] for i in v]) if v.dtype.kind in "iu" else v.astype(str)
+
+    return metrics.classification_report_table(names(y_true), names(y_pred), labels=classes, name=name)
+
+
+# --------------------------------------------------------------------------- comparing models
+
+
+@dataclass
+class ModelSpec:
+    """One row of a comparison: how to build a model and what it reads.
+
+    ``kind``: ``"fusion"`` (``build(dims: dict, n_classes)`` -> a model taking the dict of
+    modalities), ``"sequence"`` (``build(in_dim, n_classes)`` -> a model taking one
+    ``(B, steps, D)`` tensor) or ``"sklearn"`` (``build(seed)`` -> an estimator fitted on
+    :meth:`WindowSet.summary` rows). ``inputs``: ``"all"`` or ``"audio"`` (falls back to
+    the first modality when there is no audio). Which paper row a spec stands for is kept
+    by the paper's module (e.g. :data:`mer_lessons.papers.hao.ROW_MODELS`), not here.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+
+    name: str
+    kind: str
+    build: Callable
+    inputs: str = "all"
+
+    def __post_init__(self):
+        as_choice(self.kind, "kind", ("fusion", "sequence", "sklearn"), where="ModelSpec")
+        as_choice(self.inputs, "inputs", ("all", "audio"), where="ModelSpec")
+
+
+def _inputs(spec: ModelSpec, windows: WindowSet) -> list:
+    if spec.inputs == "audio":
+        return ["audio"] if "audio" in windows.features else windows.modalities[:1]
+    return windows.modalities
+
+
+def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet, *,
+                   specs: Sequence[ModelSpec], epochs: int = 30, seed: int = 0,
+                   device: Any = "auto", n_timing: int = 100, progress: bool = True):
+    """Train every model of ``specs`` on ``train_set`` and score it on ``test_set``.
+
+    Torch models: :func:`train_window_model` (validation set for early stopping), built
+    after ``set_seed(seed)`` so their initial weights are reproducible; scikit-learn
+    models: fitted on train + validation summary rows (they have no early stopping to feed).
+    Latency: :func:`time_window_predictions` / ``time_single_predictions`` (one window,
+    one thread, model only, CPU), ``n_timing`` calls (0: not timed, ``latency_ms`` NaN).
+
+    A model whose spec asks for ``"audio"`` gets the first modality when the windows have
+    no audio (DEAP, AMIGOS); its name then says so: ``"GRU on log-mel [no audio: eeg]"``.
+
+    Returns ``(results, models)``: a DataFrame indexed by model name (columns ``inputs``,
+    every :func:`score` metric, ``latency_ms``, ``parameters`` (torch only), ``epochs``,
+    ``train_s``) and ``{name: trained model}``.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    from tqdm.auto import tqdm
+
+    from mer_lessons.environment import set_seed
+    from mer_lessons.models.baselines import time_single_predictions
+
+    n_timing = as_int(n_timing, "n_timing", minimum=0, where="compare_models")
+    classes = train_set.classes
+    rows, models = [], {}
+    for spec in tqdm(specs, desc="models", disable=not progress):
+        ms = _inputs(spec, train_set)
+        t0 = time.perf_counter()
+        if spec.kind == "sklearn":
+            both = WindowSet({m: np.concatenate([train_set.features[m], val_set.features[m]]) for m in ms},
+                             pd.concat([train_set.meta, val_set.meta], ignore_index=True),
+                             labels=np.concatenate([train_set.labels, val_set.labels]), classes=classes)
+            model = spec.build(seed).fit(both.summary(ms), both.y)
+            train_s = time.perf_counter() - t0
+            pred = model.predict(test_set.summary(ms))
+            latency = (time_single_predictions(model, test_set.summary(ms)[:n_timing], n_timing)
+                       if n_timing else np.array([np.nan]))
+            extra = {"parameters": np.nan, "epochs": np.nan}
+        else:
+            set_seed(seed)
+            stacked = spec.kind == "sequence"
+            if stacked:
+                model = spec.build(int(sum(train_set.dims[m] for m in ms)), len(classes))
+            else:
+                model = spec.build({m: train_set.dims[m] for m in ms}, len(classes))
+            history = train_window_model(model, train_set, val_set, modalities=ms, stacked=stacked,
+                                         epochs=epochs, seed=seed, device=device)
+            train_s = time.perf_counter() - t0
+            pred = predict_windows(model, test_set, modalities=ms, stacked=stacked, device=device).argmax(1)
+            model = model.cpu()
+            latency = (time_window_predictions(model, test_set, n=n_timing, modalities=ms, stacked=stacked)
+                       if n_timing else np.array([np.nan]))
+            extra = {"parameters": int(sum(p.numel() for p in model.parameters())),
+                     "epochs": len(history.train_loss)}
+        name = spec.name if spec.inputs != "audio" or ms == ["audio"] else f"{spec.name} [no audio: {'+'.join(ms)}]"
+        row = score(test_set.y, pred, classes, name=name)
+        row.insert(0, "inputs", "+".join(ms))
+        row["latency_ms"] = float(np.mean(latency) * 1000)
+        for k, v in extra.items():
+            row[k] = v
+        row["train_s"] = train_s
+        rows.append(row)
+        models[name] = model
+    return pd.concat(rows), models
+
+
+# --------------------------------------------------------------------------- error bars
+
+
+def mean_interval(values, confidence: float = 0.95) -> Tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of ``values`` ``(n,)`` and its ``confidence`` interval.
+
+    Student's t interval: ``mean ± t_{(1+c)/2, n-1} · sd / sqrt(n)`` with the sample standard
+    deviation (``ddof=1``). It treats the repeats as independent draws, which repeated
+    listener splits only approximate (their test sets overlap), so read it as a yardstick,
+    not an exact coverage. NaN values are ignored; with fewer than two values the interval
+    is ``(nan, nan)``: one run says nothing about its own spread.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    from scipy import stats
+
+    confidence = as_float(confidence, "confidence", minimum=0, maximum=1, low_open=True, high_open=True,
+                          where="mean_interval")
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(v.mean())
+    if v.size < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf((1 + confidence) / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, mean - half, mean + half
+
+
+def _summarise(per_repeat: pd.DataFrame, by: str, confidence: float) -> pd.DataFrame:
+    numeric = [c for c in per_repeat.columns
+               if c not in (by, "repeat") and pd.api.types.is_numeric_dtype(per_repeat[c])]
+    rows = {}
+    for name, group in per_repeat.groupby(by, sort=False):
+        row: Dict[str, Any] = {}
+        for c in numeric:
+            mean, low, high = mean_interval(group[c], confidence)
+            row[c], row[f"{c}_low"], row[f"{c}_high"] = mean, low, high
+        row["repeats"] = int(group["repeat"].nunique())
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = by
+    return out
+
+
+def repeated_evaluation(run: Callable[[int], pd.DataFrame], repeats: int | Sequence[int] = 5, *,
+                        confidence: float = 0.95, progress: bool = True) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one experiment once per repeat and summarise every numeric column.
+
+    ``run(r)`` gets the repeat's seed ``r`` (``repeats``: a count ``n`` means seeds
+    ``0 .. n-1``, or a list of seeds) and returns a DataFrame indexed by what is compared
+    (model or configuration name), one numeric column per metric. Returns ``(summary,
+    per_repeat)``: ``summary`` indexed the same way with, for every numeric column ``c``,
+    ``c`` (the mean over repeats), ``c_low`` and ``c_high`` (the :func:`mean_interval`) and
+    ``repeats``; ``per_repeat`` has every run's rows with a ``repeat`` column (keep it for
+    :func:`paired_difference`).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    from tqdm.auto import tqdm
+
+    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_evaluation")))
+             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
+    if not seeds:
+        raise ValueError("repeated_evaluation: repeats must name at least one seed, got []")
+    frames = []
+    for r in tqdm(seeds, desc="repeats", disable=not progress):
+        frame = run(r)
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"repeated_evaluation: run({r}) must return a DataFrame, got {type(frame).__name__}")
+        frame = frame.copy()
+        frame.index.name = frame.index.name or "name"
+        frame = frame.reset_index()
+        frame.insert(1, "repeat", r)
+        frames.append(frame)
+    per_repeat = pd.concat(frames, ignore_index=True)
+    by = per_repeat.columns[0]
+    return _summarise(per_repeat, by, confidence), per_repeat
+
+
+def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats: int | Sequence[int] = 5, *,
+                        by: str = "subject", test_size: float = 0.25, val_size: float = 0.2,
+                        confidence: float = 0.95, progress: bool = True,
+                        **compare_options) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`compare_models` over repeated listener splits and seeds, with 95 % intervals.
+
+    Repeat ``r`` splits ``windows`` (labelled, standardised) with
+    :func:`mer_lessons.splits.group_split` (``seed=r``: other listeners are tested each
+    time) and trains every model with ``seed=r`` (other initial weights and batches).
+    ``compare_options`` go to :func:`compare_models` (``epochs``, ``device``, ``n_timing``).
+    Returns :func:`repeated_evaluation`'s ``(summary, per_repeat)``.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    def run(r: int) -> pd.DataFrame:
+        parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
+        sets = [windows.subset(parts[k]) for k in ("train", "val", "test")]
+        results, _ = compare_models(*sets, specs=specs, seed=r, progress=False, **compare_options)
+        return results
+
+    return repeated_evaluation(run, repeats, confidence=confidence, progress=progress)
+
+
+def paired_difference(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, confidence: float = 0.95,
+                      by: Optional[str] = None) -> Dict[str, Any]:
+    """Does ``a`` beat ``b`` on ``metric`` over the same repeats? The interval of ``a - b``.
+
+    ``per_repeat``: the second output of :func:`repeated_evaluation` (rows of ``a`` and
+    ``b`` matched by their ``repeat``; ``by`` is the name column, by default the first).
+    Pairing removes what the two share in each repeat (the same test listeners, the same
+    seed), so a real difference shows with fewer repeats than two separate intervals need.
+    Returns ``{"difference", "low", "high", "repeats", "a_better", "b_better"}``; the last
+    two are True only when the whole interval lies on that side of 0 (with fewer than two
+    repeats both are False: one run cannot tell).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    by = by or per_repeat.columns[0]
+    table = per_repeat.pivot_table(index="repeat", columns=by, values=metric, aggfunc="mean")
+    for name in (a, b):
+        if name not in table.columns:
+            raise KeyError(f"paired_difference: no {name!r} in column {by!r}; have {list(table.columns)}")
+    diff = (table[a] - table[b]).dropna()
+    mean, low, high = mean_interval(diff.to_numpy(), confidence)
+    return {"difference": mean, "low": low, "high": high, "repeats": int(diff.size),
+            "a_better": bool(low > 0), "b_better": bool(high < 0)}
+
+
+# --------------------------------------------------------------------------- beside a paper
+
+
+@dataclass(frozen=True)
+class BesideColumn:
+    """One metric of :func:`beside_paper`: ``label`` shown, our column, the paper's column.
+
+    Our value is multiplied by ``scale`` (e.g. 100 for a paper that prints %) and rounded
+    to ``digits``. Taught in ``07_hao_realtime_fusion``.
+    """
+
+    label: str
+    ours: str
+    paper: str
+    scale: float = 1.0
+    digits: int = 2
+
+
+def beside_paper(ours: pd.DataFrame, paper: pd.DataFrame, *, rows: Mapping[str, Optional[str]],
+                 columns: Sequence[BesideColumn], paper_index: Optional[str] = None) -> pd.DataFrame:
+    """Our numbers beside a paper's, one row per row of the paper's table (its order).
+
+    ``ours``: indexed by our names (e.g. :func:`compare_models` results, or a
+    :func:`repeated_evaluation` summary, whose ``<column>_low``/``_high`` intervals are
+    shown as ``"<label> (ours, 95 % CI)"``). ``paper``: the paper's table
+    (``paper_index``: the column naming its rows, default its index). ``rows``: paper row
+    -> our name (``None``: not built). ``columns``: :class:`BesideColumn` s (or tuples of
+    their fields, as the paper modules keep them, e.g.
+    :data:`mer_lessons.papers.hao.TABLE3_COLUMNS`). The result has
+    a column ``ours`` (our name, or ``"not built"``) and, per metric, ``"<label> (ours)"``
+    beside ``"<label> (paper)"``. The numbers come from different data, protocols and
+    machines unless a chapter says otherwise: read them, do not subtract them.
+
+    Taught in ``05_metrics_and_classical_baselines`` and ``07_hao_realtime_fusion``.
+    """
+    table = paper.set_index(paper_index) if paper_index is not None else paper
+    unknown = [r for r in rows if r not in table.index]
+    if unknown:
+        raise KeyError(f"beside_paper: rows {unknown} are not rows of the paper's table {list(table.index)}")
+    out = pd.DataFrame(index=pd.Index(table.index, name=table.index.name or "paper row"))
+    names = [rows.get(r) if rows.get(r) in ours.index else None for r in table.index]
+    out["ours"] = [n if n is not None else "not built" for n in names]
+    for col in columns:
+        col = col if isinstance(col, BesideColumn) else BesideColumn(*col)
+        if col.ours not in ours.columns:
+            raise KeyError(f"beside_paper: our results have no column {col.ours!r}")
+        mine = [round(float(ours.loc[n, col.ours]) * col.scale, col.digits) if n is not None else np.nan
+                for n in names]
+        out[f"{col.label} (ours)"] = mine
+        if f"{col.ours}_low" in ours.columns:
+            out[f"{col.label} (ours, 95 % CI)"] = [
+                _interval_text(ours.loc[n, f"{col.ours}_low"], ours.loc[n, f"{col.ours}_high"], col)
+                if n is not None else "" for n in names]
+        out[f"{col.label} (paper)"] = table[col.paper].to_numpy()
+    return out
+
+
+def _interval_text(low, high, col: BesideColumn) -> str:
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "n/a (1 repeat)"
+    return f"[{low * col.scale:.{col.digits}f}, {high * col.scale:.{col.digits}f}]"
+
+
+# --------------------------------------------------------------------------- on a stream
+
+
+def stream_scores(model: torch.nn.Module, ds, trials: Sequence[int], *, classes: Sequence[str],
+                  stats_by_subject: Mapping[str, dict], sampler=None, label_key: str = "quadrant",
+                  labels: Optional[Sequence] = None, window_s: float = 1.0, hop_s: float = 0.5,
+                  steps: int = 8, warmup: int = 3, featurizer=None) -> tuple:
+    """Play ``trials`` of ``ds`` as a stream through a :class:`~mer_lessons.streaming.StreamingPipeline`.
+
+    Trials are grouped by listener (``ds.meta["subject"]``); each listener's part is played
+    with the model wrapped in a :class:`~mer_lessons.windows.FeatureScaler` holding that
+    listener's feature statistics (``stats_by_subject[subject]``: the calibration step of
+    :meth:`WindowSet.standardize`). ``labels``: one label per trial of ``ds`` (default the
+    ``label_key`` column). ``featurizer``: the window featurizer the model was trained on
+    (default :func:`mer_lessons.windows.window_features`). Returns ``(windows, summary)``:
+    every window's row (see :class:`~mer_lessons.streaming.StreamReport`) and a dict with
+    the scores of the per-window labels (every :func:`score` column), ``share_saved`` and
+    ``inference_ms`` -- the mean compute per window of stream (the sampler's decision on
+    every window, plus window features + model on the processed ones).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    from mer_lessons.streaming import StreamingPipeline, stream_from_dataset
+    from mer_lessons.windows import RATE_KEYS, item_modalities
+
+    meta = ds.meta
+    trials = [int(t) for t in trials]
+    ids = meta["id"].astype(str).to_numpy() if "id" in meta else np.arange(len(meta)).astype(str)
+    truth = dict(zip(ids, meta[label_key] if labels is None else labels))
+    frames = []
+    subjects = meta["subject"].to_numpy()[trials]
+    for subject in pd.unique(subjects):
+        group = [t for t, s in zip(trials, subjects) if s == subject]
+        first = ds[group[0]]
+        names = list(getattr(model, "modalities", item_modalities(first)))
+        played = item_modalities(first)
+        rates = {m: float(first[RATE_KEYS[m]]) for m in played}
+        options = {} if featurizer is None else {"featurizer": featurizer}
+        pipe = StreamingPipeline(FeatureScaler(model, stats_by_subject[subject]), window_s=window_s,
+                                 hop_s=hop_s, sampler=sampler, label_names=list(classes), steps=steps,
+                                 modalities=names, rates=rates, **options)
+        if warmup:
+            pipe.warmup(warmup, channels={m: np.shape(first[m])[0] for m in played
+                                          if m != "face" and np.ndim(first[m]) == 2})
+        source = stream_from_dataset(ds, group, modalities=played)
+        report = pipe.run(({**c, "label": truth.get(str(c["trial"]))} for c in source), reset=True)
+        w = report.windows.copy()
+        w["subject"] = subject
+        frames.append(w)
+    windows = pd.concat(frames, ignore_index=True)
+    known = windows[windows["true_label"].notna()]
+    row = score(known["true_label"].astype(str).to_numpy(), known["label"].astype(str).to_numpy(), classes)
+    summary = row.iloc[0].to_dict()
+    n = len(windows)
+    compute = windows["decide_ms"].sum() + windows["latency_ms"].fillna(0).sum()
+    summary.update({"windows": n, "processed": int(windows["processed"].sum()),
+                    "share_saved": 1 - windows["processed"].mean(), "inference_ms": compute / n,
+                    "latency_p50_ms": float(windows.loc[windows["processed"], "latency_ms"].median())})
+    return windows, summary
+
+
+def ablation_grid(configurations: Mapping[str, Mapping[str, Any]], ds, trials: Sequence[int], *,
+                  classes: Sequence[str], stats_by_subject: Mapping[str, dict], label_key: str = "quadrant",
+                  progress: bool = True, **stream_options) -> tuple:
+    """An ablation measured on a stream: every configuration played on the same trials.
+
+    ``configurations``: ``{name: {"model": trained model, "sampler": None or a factory
+    returning a fresh sampler, **columns}}``; extra entries (e.g. the switches a
+    configuration turns off) are copied into its row. A configuration without a sampler
+    processes every window. ``stream_options`` go to :func:`stream_scores`. Returns
+    ``(table, windows)``: one row per configuration (every :func:`stream_scores` summary
+    entry) and ``{name: per-window rows}``. For Hao et al.'s Table 4 the configurations
+    come from :data:`mer_lessons.papers.hao.ABLATIONS`.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    from tqdm.auto import tqdm
+
+    rows, per_window = [], {}
+    for name, config in tqdm(configurations.items(), desc="ablations", disable=not progress):
+        if "model" not in config:
+            raise KeyError(f"ablation_grid: configuration {name!r} has no 'model'")
+        factory = config.get("sampler")
+        w, summary = stream_scores(config["model"], ds, trials, classes=classes, stats_by_subject=stats_by_subject,
+                                   sampler=factory() if factory is not None else None, label_key=label_key,
+                                   **stream_options)
+        summary.update({k: v for k, v in config.items() if k not in ("model", "sampler")})
+        rows.append(pd.Series(summary, name=name))
+        per_window[name] = w
+    return pd.DataFrame(rows), per_window
+
+
+# --------------------------------------------------------------------------- online adaptation
+
+
+PREQUENTIAL_MODES = ("frozen", "incremental", "incremental+reset")
+
+
+def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "frozen",
+                    adapter_factory: Optional[Callable[[torch.nn.Module], Any]] = None,
+                    group: str = "trial", stacked: bool = False) -> pd.DataFrame:
+    """Online learning "test, then train" over a stream of windows.
+
+    ``stream``: labelled, standardised windows in playing order. They arrive in groups
+    (``group``: every window of one trial): the model labels the group's windows, then the
+    group's true labels arrive (the listener's rating at the end of the excerpt) and, by
+    ``mode``:
+
+    * ``"frozen"``: nothing is learnt (the pre-trained model throughout);
+    * ``"incremental"``: ``adapter.update(x, y)`` on the group (e.g. one small-batch Adam
+      step of :class:`mer_lessons.models.hao.OnlineAdapter`, Hao et al. §3.3);
+    * ``"incremental+reset"``: the same, after passing the group's predicted distribution to
+      ``adapter.observe(probs)``, which may reload the pre-trained weights when it detects a
+      large emotion change (its ``"reset"`` entry is recorded).
+
+    ``adapter_factory(model) -> adapter`` (needed unless ``mode="frozen"``). ``model`` is
+    deep-copied (the caller's stays as it is). Returns one row per window: ``position``,
+    the ``stream.meta`` columns, ``true``, ``pred``, ``correct``, ``reset`` (a reset
+    happened after this window's group).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    as_choice(mode, "mode", PREQUENTIAL_MODES, where="prequential_run")
+    if mode != "frozen" and adapter_factory is None:
+        raise ValueError(f"prequential_run: mode {mode!r} needs adapter_factory (e.g. "
+                         "lambda m: mer_lessons.models.hao.OnlineAdapter(m, batch_size=8))")
+    model = copy.deepcopy(model).cpu()
+    adapter = adapter_factory(model) if mode != "frozen" else None
+    data = stream.torch_dataset(stacked=stacked)
+    keys = stream.meta[group].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True])
+    preds, resets = np.empty(len(stream), dtype=np.int64), np.zeros(len(stream), dtype=bool)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        idx = list(range(a, b))
+        x = data.x[a:b] if stacked else {m: v[a:b] for m, v in data.x.items()}
+        y = data.y[a:b]
+        model.eval()
+        with torch.no_grad():
+            probs = torch.softmax(model(x), dim=-1)
+        preds[idx] = probs.argmax(1).numpy()
+        if adapter is None:
+            continue
+        if mode == "incremental+reset":
+            info = adapter.observe(probs)
+            resets[b - 1] = info["reset"]
+        adapter.update(x, y)
+    out = stream.meta.copy()
+    out.insert(0, "position", np.arange(len(stream)))
+    out["true"] = np.asarray(stream.classes, dtype=object)[stream.y]
+    out["pred"] = np.asarray(stream.classes, dtype=object)[preds]
+    out["correct"] = preds == stream.y
+    out["reset"] = resets
+    return out
+
+
+def rolling_accuracy(run: pd.DataFrame, window: int = 100) -> pd.Series:
+    """Accuracy over the last ``window`` windows at every position of a :func:`prequential_run`.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
+    window = as_int(window, "window", minimum=1, where="rolling_accuracy")
+    return run["correct"].astype(float).rolling(window, min_periods=max(1, window // 4)).mean()

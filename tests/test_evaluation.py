@@ -1,0 +1,251 @@
+"""Tests of mer_lessons.evaluation: training/scoring/timing window models, comparisons, repeated
+evaluation with intervals, paired differences, "beside the paper", streams, ablations, prequential runs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mer_lessons import evaluation as E
+from mer_lessons import splits
+from mer_lessons import windows as W
+from mer_lessons.models import hao
+from mer_lessons.papers import hao as hao_paper
+from mer_lessons.validation import InputError
+
+CLASSES = ["Q1", "Q2", "Q3", "Q4"]
+
+
+@pytest.fixture(scope="module")
+def mini(module_data_home):
+    from mer_lessons.data import load
+    return load("mini", n_clips=40, n_subjects=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def wins(mini):
+    return W.window_dataset(mini, hop_s=1.0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def labelled(mini, wins):
+    return wins.with_labels(mini.meta["quadrant"], classes=CLASSES).standardize("subject")
+
+
+def specs_named(*prefixes):
+    return [s for s in hao_paper.table3_models() if s.name.startswith(prefixes)]
+
+
+FULL = hao_paper.ROW_MODELS["Our model (Bi-LSTM + Feature fusion)"]
+KNN = hao_paper.ROW_MODELS["K-Nearest neighbors"]
+GRU = hao_paper.ROW_MODELS["GRU + Spectrogram features"]
+
+
+def test_group_split_keeps_listeners_apart(labelled):
+    parts = splits.group_split(labelled.meta)
+    subjects = {k: set(labelled.meta["subject"].iloc[v]) for k, v in parts.items()}
+    assert all(subjects.values())
+    assert not (subjects["train"] & subjects["test"]) and not (subjects["val"] & subjects["test"])
+    assert not (subjects["train"] & subjects["val"])
+    assert sum(len(v) for v in parts.values()) == len(labelled)
+    with pytest.raises(ValueError, match=">= 3 groups"):
+        splits.group_split(labelled.meta[labelled.meta["subject"] != "s01"])
+
+
+def test_score_accepts_indices_and_names():
+    a = E.score([0, 1, 2, 3], [0, 1, 2, 2], CLASSES)
+    b = E.score(["Q1", "Q2", "Q3", "Q4"], ["Q1", "Q2", "Q3", "Q3"], CLASSES)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["accuracy"].iloc[0] == 0.75 and a["g_mean"].iloc[0] == 0.0
+
+
+@pytest.fixture(scope="module")
+def split_sets(labelled):
+    """Clip-independent: 28 clips train, 4 validate, 8 test (every listener on each side)."""
+    clip = labelled.meta["clip_id"].str.extract(r"(\d+)$")[0].astype(int).to_numpy()
+    return labelled.subset(clip < 28), labelled.subset((clip >= 28) & (clip < 32)), labelled.subset(clip >= 32)
+
+
+@pytest.fixture(scope="module")
+def compared(split_sets):
+    specs = [s for s in hao_paper.table3_models() if s.name in (FULL, GRU, KNN)]
+    return E.compare_models(*split_sets, specs=specs, epochs=25, n_timing=3, progress=False, device="cpu")
+
+
+def test_full_model_beats_chance_on_the_teaching_data(compared, split_sets):
+    results, models = compared
+    train_set, _, test_set = split_sets
+    majority = pd.Series(train_set.labels).value_counts().idxmax()
+    chance = float(np.mean(test_set.labels == majority))
+    ours = results.loc[FULL]
+    assert ours["accuracy"] > chance + 0.05, (ours["accuracy"], chance)
+    assert results.loc[GRU, "inputs"] == "audio"
+    assert ours["parameters"] > 0 and ours["latency_ms"] > 0 and np.isnan(results.loc[KNN, "parameters"])
+
+
+def test_audio_model_without_audio_says_what_it_read(split_sets):
+    """DEAP/AMIGOS have no audio: the "GRU on log-mel" row reads the first modality and its name says so."""
+    body = [m for m in split_sets[0].modalities if m != "audio"]
+    sets = [part.select(body) for part in split_sets]
+    specs = [s for s in hao_paper.table3_models() if s.name == GRU]
+    results, models = E.compare_models(*sets, specs=specs, epochs=1, n_timing=2, progress=False, device="cpu")
+    name = f"{GRU} [no audio: {body[0]}]"
+    assert list(results.index) == [name] and list(models) == [name]
+    assert results.loc[name, "inputs"] == body[0]
+
+
+def test_model_spec_checks_its_kind():
+    with pytest.raises(InputError, match="kind"):
+        E.ModelSpec("x", "transformer", lambda *a: None)
+
+
+def test_every_paper_row_maps_to_a_spec_or_none():
+    names = {s.name for s in hao_paper.table3_models()}
+    built = {v for v in hao_paper.ROW_MODELS.values() if v is not None}
+    assert built == names
+    assert set(hao_paper.ROW_MODELS) == set(hao_paper.TABLE3["Model"])
+
+
+def test_beside_paper_lists_every_paper_row(compared):
+    table = E.beside_paper(compared[0], hao_paper.TABLE3, paper_index="Model", rows=hao_paper.ROW_MODELS,
+                           columns=hao_paper.TABLE3_COLUMNS)
+    assert len(table) == 14 and (table["ours"] == "not built").sum() == 11
+    assert table.loc["Our model (Bi-LSTM + Feature fusion)", "Accuracy % (paper)"] == 87.5
+    assert table.loc["K-Nearest neighbors", "ours"] == KNN
+    assert table.loc["K-Nearest neighbors", "Accuracy % (ours)"] == round(100 * compared[0].loc[KNN, "accuracy"], 1)
+    assert all(c.endswith(("(ours)", "(paper)")) or c == "ours" for c in table.columns)
+    with pytest.raises(KeyError, match="not rows"):
+        E.beside_paper(compared[0], hao_paper.TABLE3, paper_index="Model", rows={"No such model": KNN},
+                       columns=hao_paper.TABLE3_COLUMNS)
+
+
+def test_beside_paper_shows_intervals_of_a_repeated_summary():
+    per = pd.DataFrame({"name": ["m"] * 3, "repeat": [0, 1, 2], "accuracy": [0.5, 0.6, 0.7]})
+    summary = E._summarise(per, "name", 0.95)
+    paper = pd.DataFrame({"Model": ["Theirs"], "Accuracy (%)": [80.0]})
+    table = E.beside_paper(summary, paper, paper_index="Model", rows={"Theirs": "m"},
+                           columns=[E.BesideColumn("Accuracy %", "accuracy", "Accuracy (%)", 100, 1)])
+    assert table.loc["Theirs", "Accuracy % (ours)"] == 60.0
+    _, low, high = E.mean_interval([0.5, 0.6, 0.7])
+    assert table.loc["Theirs", "Accuracy % (ours, 95 % CI)"] == f"[{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def test_mean_interval_by_hand():
+    # mean 2, sd 1, n 3: t_{0.975, 2} = 4.302653 -> half width 4.302653 / sqrt(3) = 2.484138
+    mean, low, high = E.mean_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0
+    np.testing.assert_allclose([low, high], [2 - 2.484138, 2 + 2.484138], atol=1e-5)
+    assert np.isnan(E.mean_interval([0.4])[1])                    # one repeat: no interval
+    assert E.mean_interval([0.4, np.nan, 0.4])[:1] == (0.4,)     # NaN ignored
+    with pytest.raises(InputError, match="confidence"):
+        E.mean_interval([1, 2], confidence=1.5)
+
+
+def test_repeated_evaluation_summarises_every_metric_per_model():
+    def run(seed):
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame({"accuracy": [0.8 + 0.01 * rng.normal(), 0.5 + 0.01 * rng.normal()],
+                             "latency_ms": [1.0, 2.0]}, index=pd.Index(["good", "poor"], name="model"))
+
+    summary, per_repeat = E.repeated_evaluation(run, 6, progress=False)
+    assert list(summary.index) == ["good", "poor"] and (summary["repeats"] == 6).all()
+    assert {"accuracy", "accuracy_low", "accuracy_high", "latency_ms_low"} <= set(summary.columns)
+    assert summary.loc["good", "accuracy_low"] < summary.loc["good", "accuracy"] < summary.loc["good", "accuracy_high"]
+    assert summary.loc["poor", "accuracy_high"] < summary.loc["good", "accuracy_low"]
+    assert len(per_repeat) == 12 and sorted(per_repeat["repeat"].unique()) == list(range(6))
+    one, _ = E.repeated_evaluation(run, 1, progress=False)
+    assert np.isnan(one.loc["good", "accuracy_low"])              # smoke: interval unavailable
+    with pytest.raises(TypeError, match="DataFrame"):
+        E.repeated_evaluation(lambda s: 0.5, 2, progress=False)
+
+
+def test_paired_difference_tells_a_real_difference_from_none():
+    rng = np.random.default_rng(0)
+    shared = rng.normal(scale=0.1, size=8)                      # what both models share per repeat
+    rows = []
+    for r in range(8):
+        rows += [("a", r, 0.6 + shared[r] + 0.005 * rng.normal()), ("b", r, 0.55 + shared[r] + 0.005 * rng.normal()),
+                 ("twin", r, 0.6 + shared[r] + 0.005 * rng.normal())]
+    per = pd.DataFrame(rows, columns=["name", "repeat", "accuracy"])
+    real = E.paired_difference(per, "a", "b", "accuracy")
+    assert real["a_better"] and not real["b_better"] and real["low"] > 0 and real["repeats"] == 8
+    same = E.paired_difference(per, "a", "twin", "accuracy")
+    assert not same["a_better"] and not same["b_better"] and same["low"] < 0 < same["high"]
+    with pytest.raises(KeyError, match="nobody"):
+        E.paired_difference(per, "a", "nobody", "accuracy")
+
+
+def test_repeated_comparison_moves_the_test_listeners(labelled):
+    specs = [s for s in hao_paper.table3_models() if s.name == KNN]
+    summary, per_repeat = E.repeated_comparison(labelled, specs, repeats=[0, 1, 2], n_timing=0, progress=False)
+    assert summary.loc[KNN, "repeats"] == 3
+    tested = {r: tuple(sorted(set(labelled.meta["subject"].iloc[splits.group_split(labelled.meta, seed=r)["test"]])))
+              for r in (0, 1, 2)}
+    assert len(set(tested.values())) > 1                        # other listeners are tested
+    assert per_repeat["accuracy"].between(0, 1).all()
+
+
+def test_ablation_grid_on_a_stream(mini, wins, compared, split_sets):
+    models = compared[1]
+    train_set, val_set, _ = split_sets
+    variants = {(True, True): models[FULL]}
+    for key in [(False, True), (True, False), (False, False)]:
+        torch.manual_seed(0)
+        variants[key] = hao.HaoRecognizer(train_set.dims, 4, code_dim=4, use_bilstm=key[0], use_fusion=key[1])
+    stats = {s: wins.subset((wins.meta["subject"] == s).to_numpy()).stats() for s in ("s03",)}
+    trials_ = [int(t) for t in np.flatnonzero(mini.meta["subject"] == "s03")[:3]]
+    configs = {name: {"model": variants[(b, f)], "sampler": (lambda: hao.DynamicSampler(sr=16_000)) if a else None,
+                      "adaptive sampling": a} for name, (b, f, a) in hao_paper.ABLATIONS.items()}
+    table, per_window = E.ablation_grid(configs, mini, trials_, classes=CLASSES, stats_by_subject=stats,
+                                        progress=False)
+    assert list(table.index) == list(hao_paper.ABLATIONS)
+    off = [k for k, v in hao_paper.ABLATIONS.items() if not v[2]]
+    assert (table.loc[off, "share_saved"] == 0).all() and not table.loc[off, "adaptive sampling"].any()
+    assert (table["windows"] == 23).all()                 # 12 s of stream, a 1 s window every 0.5 s
+    assert per_window["Without feature fusion"]["label"].isin(CLASSES).all()
+    beside = E.beside_paper(table, hao_paper.TABLE4, paper_index="Configuration",
+                            rows={k: k for k in hao_paper.ABLATIONS}, columns=hao_paper.TABLE4_COLUMNS)
+    assert beside.loc["Full model", "F1 score (paper)"] == 0.91
+    assert 0 <= beside.loc["Full model", "G-Mean accuracy (ours)"] <= 100
+    with pytest.raises(KeyError, match="model"):
+        E.ablation_grid({"x": {}}, mini, trials_, classes=CLASSES, stats_by_subject=stats, progress=False)
+
+
+def adapter(lr=1e-3):
+    return lambda m: hao.OnlineAdapter(m, batch_size=8, lr=lr)
+
+
+def test_prequential_modes(compared, split_sets):
+    model = compared[1][FULL]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    stream = split_sets[2].subset(np.arange(48))
+    frozen = E.prequential_run(model, stream, mode="frozen")
+    again = E.prequential_run(model, stream, mode="frozen")
+    pd.testing.assert_frame_equal(frozen, again)
+    learning = E.prequential_run(model, stream, mode="incremental", adapter_factory=adapter())
+    assert not learning["pred"].equals(frozen["pred"])     # updates change later predictions
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())   # caller's model untouched
+    assert len(E.rolling_accuracy(frozen, 10)) == len(stream)
+    with pytest.raises(ValueError, match="mode"):
+        E.prequential_run(model, stream, mode="sometimes")
+    with pytest.raises(ValueError, match="adapter_factory"):
+        E.prequential_run(model, stream, mode="incremental")
+
+
+def test_prequential_learns_a_listeners_bias():
+    """A frozen model that ignores a listener's bias is beaten by small-batch updates."""
+    rng = np.random.default_rng(0)
+    n_trials, per = 60, 4
+    x = rng.normal(size=(n_trials * per, 4, 3)).astype(np.float32)
+    signal = x[:, :, 0].mean(1)
+    y = (signal + 1.0 > 0).astype(int)                  # this listener says "high" far more often
+    meta = pd.DataFrame({"trial": np.repeat(np.arange(n_trials), per), "subject": "s09"})
+    stream = W.WindowSet({"a": x}, meta, labels=np.array(["lo", "hi"], dtype=object)[y], classes=["lo", "hi"])
+    torch.manual_seed(0)
+    model = hao.HaoRecognizer({"a": 3}, 2, code_dim=3, ae_hidden=8, lstm_hidden=8)
+    pre = W.WindowSet({"a": x}, meta, labels=np.array(["lo", "hi"], dtype=object)[(signal > 0).astype(int)],
+                      classes=["lo", "hi"])
+    E.train_window_model(model, pre, epochs=10, patience=None, device="cpu", seed=0)
+    frozen = E.prequential_run(model, stream, mode="frozen")["correct"].mean()
+    online = E.prequential_run(model, stream, mode="incremental", adapter_factory=adapter(3e-3))["correct"].mean()
+    assert online > frozen + 0.05, (frozen, online)
