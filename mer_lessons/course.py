@@ -3,7 +3,9 @@
 Command line (from the repository root)::
 
     python -m mer_lessons.course run [--smoke] [--only 00,03] [--out DIR] [-p NAME VALUE ...]
+    python -m mer_lessons.course run --smoke --isolated --notebooks PATH   # each notebook alone
     python -m mer_lessons.course list      # the notebooks, in order
+    python -m mer_lessons.course cpu       # the CPU policy in force (--export: as shell lines)
     python -m mer_lessons.course lint      # check every notebook against the conventions
     python -m mer_lessons.course badges    # regenerate badges + Colab bootstrap cells
     python -m mer_lessons.course badges --check
@@ -13,6 +15,11 @@ report (``report.json`` and ``report.md``: status and wall time per notebook) to
 folder, and exits non-zero naming the notebook and cell that failed. ``--smoke`` injects
 ``SMOKE=True``, the fastest path through every cell. ``--inplace`` (maintainers) writes the
 executed default run back into ``notebooks/`` so that it is committed with its outputs.
+``--isolated`` copies each notebook alone into a new empty folder and runs it there, as on
+Colab: nothing it needs may come from the repository around it.
+
+Kernels started by the runner get the course's CPU policy (:mod:`mer_lessons.cpu`) in their
+environment, so even a notebook that imports torch first runs with it.
 
 Taught in ``00_welcome`` (how the three run modes work).
 """
@@ -35,6 +42,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import quote
 
+from mer_lessons import cpu
+
 #: File name of a course notebook: two digits, underscore, lower-case words.
 NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 
@@ -53,13 +62,31 @@ PARAMETERS_TAG = "parameters"
 #: Papermill/nbclient bookkeeping removed before a notebook is committed (``--inplace``).
 EXECUTION_METADATA_KEYS = ("papermill", "execution")
 
+#: The course's notebooks in order, with their titles. It ships with the package, so that a
+#: notebook opened alone (on Colab, or copied out of the repository) can show the map of the
+#: course; ``tests/test_repository.py`` keeps it equal to ``notebooks/`` and the README.
+SYLLABUS = (
+    ("00_welcome.ipynb", "Welcome to MER Lessons"),
+    ("01_sound_and_fourier.ipynb", "Sound and the Fourier transform"),
+    ("02_stft_and_spectrograms.ipynb", "STFT and spectrograms"),
+    ("03_mfcc_chroma_and_friends.ipynb", "MFCC, chroma and friends"),
+    ("04_emotion_models_and_datasets.ipynb", "Emotion models and datasets"),
+    ("05_metrics_and_classical_baselines.ipynb", "Metrics and classical baselines"),
+    ("06_physiological_signals.ipynb", "Physiological signals: EEG, skin conductance and the heart"),
+    ("07_hao_realtime_fusion.ipynb",
+     "Hao et al.: real-time multimodal fusion, adaptive sampling and online learning"),
+)
+
 
 # --------------------------------------------------------------------------- settings
 
 
 @dataclass(frozen=True)
 class CourseSettings:
-    """Repository-level settings, read from ``[tool.mer_lessons]`` in ``pyproject.toml``."""
+    """Repository-level settings, read from ``[tool.mer_lessons]`` in ``pyproject.toml``.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
 
     repository: str  # "owner/name" on GitHub
     branch: str = "main"
@@ -72,6 +99,8 @@ def find_repo_root(start: Path | None = None) -> Path:
     The root is the nearest folder upwards whose ``pyproject.toml`` has a
     ``[tool.mer_lessons]`` table; failing that, the folder above this package when it is
     installed in editable mode.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
@@ -89,7 +118,10 @@ def find_repo_root(start: Path | None = None) -> Path:
 
 
 def load_settings(root: Path) -> CourseSettings:
-    """Read :class:`CourseSettings` from ``root/pyproject.toml``."""
+    """Read :class:`CourseSettings` from ``root/pyproject.toml``.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     path = Path(root) / "pyproject.toml"
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))["tool"]["mer_lessons"]
@@ -108,8 +140,24 @@ def load_settings(root: Path) -> CourseSettings:
 # --------------------------------------------------------------------------- discovery
 
 
+def syllabus() -> list[tuple[str, str]]:
+    """The course's notebooks in order as ``(file name, title)``: :data:`SYLLABUS`.
+
+    Works anywhere the package is installed, with or without the repository (on Colab a
+    notebook sits alone in a folder); the notebooks themselves are in the repository's
+    ``notebooks/`` folder and behind each one's Colab and Binder badges.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
+    return list(SYLLABUS)
+
+
+
 def list_notebooks(directory: Path) -> list[Path]:
-    """Course notebooks (``NN_topic.ipynb``) in ``directory``, sorted by number."""
+    """Course notebooks (``NN_topic.ipynb``) in ``directory``, sorted by number.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"notebook folder {directory} does not exist")
@@ -120,6 +168,8 @@ def select_notebooks(notebooks: list[Path], only: Iterable[str] | None) -> list[
     """Keep the notebooks whose number (``"03"``) or name (``"03_mfcc"``) is in ``only``.
 
     Raises ``ValueError`` naming any selector that matches no notebook.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     if not only:
         return list(notebooks)
@@ -139,7 +189,10 @@ def select_notebooks(notebooks: list[Path], only: Iterable[str] | None) -> list[
 
 
 def parse_parameter_value(text: str) -> Any:
-    """Turn a ``-p NAME VALUE`` string into a Python value: a literal if it parses, else text."""
+    """Turn a ``-p NAME VALUE`` string into a Python value: a literal if it parses, else text.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -150,7 +203,10 @@ def parse_parameter_value(text: str) -> Any:
 
 
 def parameter_names(source: str) -> set[str]:
-    """Names assigned at top level in a ``parameters`` cell's source."""
+    """Names assigned at top level in a ``parameters`` cell's source.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     names: set[str] = set()
     for node in ast.parse(source).body:
         targets = node.targets if isinstance(node, ast.Assign) else (
@@ -180,7 +236,10 @@ def _read_notebook(path: Path) -> dict:
 
 @dataclass
 class NotebookResult:
-    """One notebook's run: ``status`` is ``"passed"`` or ``"failed"``."""
+    """One notebook's run: ``status`` is ``"passed"`` or ``"failed"``.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
 
     notebook: str
     status: str
@@ -209,6 +268,8 @@ def current_python_kernel() -> Iterator[str]:
     A ``python3`` kernelspec in the user's Jupyter folder could otherwise point at another
     Python without the course's packages. ``JUPYTER_PATH`` is searched first, so a
     temporary kernelspec there wins; the notebooks' own metadata stays untouched.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     previous = os.environ.get("JUPYTER_PATH")
     with tempfile.TemporaryDirectory(prefix="mer_lessons_kernel_") as tmp:
@@ -218,6 +279,8 @@ def current_python_kernel() -> Iterator[str]:
             "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "Python 3 (mer_lessons)",
             "language": "python",
+            # the CPU policy, so that it reaches torch even in a notebook that imports it first
+            "env": cpu.policy_environment(),
         }
         (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
         os.environ["JUPYTER_PATH"] = tmp + (os.pathsep + previous if previous else "")
@@ -237,11 +300,15 @@ def run_notebook(
     *,
     cell_timeout: float | None = 900,
     kernel_name: str = "python3",
+    cwd: Path | None = None,
 ) -> NotebookResult:
     """Execute one notebook with papermill and return its :class:`NotebookResult`.
 
-    The notebook runs with its own folder as working directory. The executed copy is
-    written to ``output`` whether it passes or fails (papermill marks the failing cell).
+    The notebook runs with ``cwd`` as working directory (default: its own folder). The
+    executed copy is written to ``output`` whether it passes or fails (papermill marks the
+    failing cell).
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -255,7 +322,7 @@ def run_notebook(
             output_path=str(output),
             parameters=dict(parameters or {}),
             kernel_name=kernel_name,
-            cwd=str(notebook.parent),
+            cwd=str(cwd if cwd is not None else notebook.parent),
             progress_bar=False,
             log_output=False,
             execution_timeout=cell_timeout,
@@ -287,7 +354,10 @@ def run_notebook(
 
 
 def strip_execution_metadata(notebook: dict) -> dict:
-    """Remove papermill/nbclient timing metadata so a committed notebook diffs cleanly."""
+    """Remove papermill/nbclient timing metadata so a committed notebook diffs cleanly.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     for key in EXECUTION_METADATA_KEYS:
         notebook.get("metadata", {}).pop(key, None)
     for cell in notebook.get("cells", []):
@@ -298,7 +368,10 @@ def strip_execution_metadata(notebook: dict) -> dict:
 
 @dataclass
 class CourseReport:
-    """What ``run`` did: written to ``report.json`` and ``report.md``."""
+    """What ``run`` did: written to ``report.json`` and ``report.md``.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
 
     started: str
     mode: str
@@ -350,11 +423,16 @@ def run_course(
     fail_fast: bool = False,
     inplace: bool = False,
     progress: bool = True,
+    isolated: bool = False,
 ) -> CourseReport:
     """Execute ``notebooks`` in order, write them and the report into ``out_dir``.
 
     With ``inplace=True`` a notebook that passes is also written back over its source,
-    without papermill's timing metadata (how the committed outputs are refreshed).
+    without papermill's timing metadata (how the committed outputs are refreshed). With
+    ``isolated=True`` each notebook is first copied alone into a new empty temporary folder
+    and run there (its working directory), as a Colab user runs it.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     from tqdm.auto import tqdm
 
@@ -373,10 +451,11 @@ def run_course(
         bar = tqdm(notebooks, unit="notebook", desc=f"course ({mode})", disable=not progress)
         for notebook in bar:
             bar.set_postfix_str(notebook.name)
-            result = run_notebook(
-                notebook, out_dir / notebook.name, parameters,
-                cell_timeout=cell_timeout, kernel_name=kernel_name,
-            )
+            with _notebook_folder(notebook, isolated) as (source, cwd):
+                result = run_notebook(
+                    source, out_dir / notebook.name, parameters,
+                    cell_timeout=cell_timeout, kernel_name=kernel_name, cwd=cwd,
+                )
             report.results.append(result)
             line = result.failure_line() if result.error else f"passed {notebook.name} in {result.seconds:.1f} s"
             (tqdm.write if progress else print)(line)
@@ -386,9 +465,24 @@ def run_course(
             if fail_fast and result.error:
                 break
     report.total_seconds = round(time.perf_counter() - start, 2)
+    if isolated:
+        report.mode += ", isolated"
     (out_dir / "report.json").write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
     (out_dir / "report.md").write_text(report.to_markdown(), encoding="utf-8")
     return report
+
+
+@contextlib.contextmanager
+def _notebook_folder(notebook: Path, isolated: bool) -> Iterator[tuple[Path, Path]]:
+    """``(notebook to run, working directory)``: the notebook in place, or a copy of it alone
+    in a new empty temporary folder (removed afterwards) when ``isolated``."""
+    if not isolated:
+        yield notebook, notebook.parent
+        return
+    with tempfile.TemporaryDirectory(prefix=f"mer_lessons_{notebook.stem}_") as tmp:
+        alone = Path(tmp) / notebook.name
+        alone.write_bytes(Path(notebook).read_bytes())
+        yield alone, Path(tmp)
 
 
 def _warn_unknown_parameters(notebooks: list[Path], parameters: dict[str, Any]) -> None:
@@ -409,12 +503,18 @@ def _warn_unknown_parameters(notebooks: list[Path], parameters: dict[str, Any]) 
 
 
 def colab_url(settings: CourseSettings, notebook_path: str) -> str:
-    """Colab link that opens ``notebook_path`` (relative to the repository root)."""
+    """Colab link that opens ``notebook_path`` (relative to the repository root).
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     return f"https://colab.research.google.com/github/{settings.repository}/blob/{settings.branch}/{notebook_path}"
 
 
 def binder_url(settings: CourseSettings, notebook_path: str | None = None) -> str:
-    """mybinder.org link to the repository, opening ``notebook_path`` in JupyterLab if given."""
+    """mybinder.org link to the repository, opening ``notebook_path`` in JupyterLab if given.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     url = f"https://mybinder.org/v2/gh/{settings.repository}/{settings.branch}"
     if notebook_path:
         url += "?labpath=" + quote(notebook_path, safe="")
@@ -426,6 +526,8 @@ def badge_block(settings: CourseSettings, notebook_path: str | None = None) -> s
 
     With ``notebook_path`` the badges open that notebook; without it (the README) Colab
     opens the first notebook and Binder opens JupyterLab at the notebooks folder.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     colab_target = notebook_path or f"{settings.notebooks_dir}/00_welcome.ipynb"
     binder_target = notebook_path or settings.notebooks_dir
@@ -445,6 +547,8 @@ def bootstrap_source(settings: CourseSettings) -> str:
     On Colab it installs the course package from the repository with its ``colab`` extra
     (keeping Colab's own torch) and does nothing if the package is already importable;
     elsewhere it does nothing at all.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     spec = f"mer_lessons[colab] @ git+https://github.com/{settings.repository}@{settings.branch}"
     return (
@@ -476,6 +580,8 @@ def sync_badges(root: Path, *, check: bool = False) -> list[str]:
     files that were (or, with ``check=True``, would be) changed; with ``check=True``
     nothing is written. Raises ``ValueError`` when a file has no badge markers or a
     notebook has no code cell to hold the bootstrap.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     root = Path(root)
     settings = load_settings(root)
@@ -536,6 +642,8 @@ def notebook_problems(path: Path, *, readme_text: str, settings: CourseSettings)
     cell; exactly one ``parameters`` cell defining SMOKE, SEED and DEVICE; at least one
     auto-checked exercise and a summary; committed executed in order with no error output
     and no oversized output; listed in the README.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
     """
     path = Path(path)
     problems: list[str] = []
@@ -608,7 +716,10 @@ def notebook_problems(path: Path, *, readme_text: str, settings: CourseSettings)
 
 
 def numbering_problems(notebooks: list[Path]) -> list[str]:
-    """Problems with the sequence of notebook numbers: it must run 00, 01, 02 ... without gaps."""
+    """Problems with the sequence of notebook numbers: it must run 00, 01, 02 ... without gaps.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     numbers = [int(nb.name[:2]) for nb in notebooks]
     problems = []
     if len(set(numbers)) != len(numbers):
@@ -619,7 +730,10 @@ def numbering_problems(notebooks: list[Path]) -> list[str]:
 
 
 def lint_course(root: Path) -> dict[str, list[str]]:
-    """Convention problems of every notebook under ``root`` (``{"<name>": [...]}``, only those with problems)."""
+    """Convention problems of every notebook under ``root`` (``{"<name>": [...]}``, only those with problems).
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     root = Path(root)
     settings = load_settings(root)
     readme_text = (root / "README.md").read_text(encoding="utf-8")
@@ -652,7 +766,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="output folder (default: build/course or build/smoke)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="inject a parameter (VALUE is read as a Python literal if it is one)")
-    run.add_argument("--notebooks", type=Path, default=None, help="notebook folder (default: the course's)")
+    run.add_argument("--notebooks", type=Path, default=None,
+                     help="notebook folder, or one notebook file (default: the course's folder)")
+    run.add_argument("--isolated", action="store_true",
+                     help="run each notebook alone in a new empty temporary folder (as on Colab)")
     run.add_argument("--timeout", type=float, default=900, help="seconds allowed per cell (default 900)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
     run.add_argument("--inplace", action="store_true",
@@ -660,6 +777,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     sub.add_parser("list", help="list the course notebooks in order")
+    cpu_parser = sub.add_parser("cpu", help="print the CPU policy in force (threads, OpenMP wait policy)")
+    cpu_parser.add_argument("--export", action="store_true",
+                            help="print it as shell export lines (eval \"$(... cpu --export)\")")
     sub.add_parser("lint", help="check every notebook against the course conventions")
     badges = sub.add_parser("badges", help="regenerate Colab/Binder badges and bootstrap cells")
     badges.add_argument("--check", action="store_true", help="only report files that are out of date")
@@ -674,15 +794,26 @@ def _notebooks_folder(given: Path | None) -> tuple[Path, Path | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m mer_lessons.course``; returns the exit code."""
+    """Entry point of ``python -m mer_lessons.course``; returns the exit code.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "run":
             return _run_command(args)
         if args.command == "list":
-            folder, _ = _notebooks_folder(None)
+            try:
+                folder, _ = _notebooks_folder(None)
+            except FileNotFoundError:  # installed without the repository: the shipped syllabus
+                for name, title in syllabus():
+                    print(f"{name}  {title}")
+                return 0
             for nb in list_notebooks(folder):
                 print(nb.name)
+            return 0
+        if args.command == "cpu":
+            print(cpu.export_lines() if args.export else cpu.current_policy().describe())
             return 0
         if args.command == "lint":
             report = lint_course(find_repo_root())
@@ -708,8 +839,16 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(args: argparse.Namespace) -> int:
     if args.inplace and (args.smoke or args.parameter):
         raise ValueError("--inplace refreshes the committed default run: it cannot be combined with --smoke or -p")
-    folder, root = _notebooks_folder(args.notebooks)
-    notebooks = select_notebooks(list_notebooks(folder), args.only.split(",") if args.only else None)
+    if args.inplace and args.isolated:
+        raise ValueError("--inplace writes the run back next to the repository: it cannot be combined with --isolated")
+    if args.notebooks is not None and Path(args.notebooks).suffix == ".ipynb":
+        if not Path(args.notebooks).is_file():
+            raise FileNotFoundError(f"notebook {args.notebooks} does not exist")
+        folder, root, found = Path(args.notebooks).parent, None, [Path(args.notebooks)]
+    else:
+        folder, root = _notebooks_folder(args.notebooks)
+        found = list_notebooks(folder)
+    notebooks = select_notebooks(found, args.only.split(",") if args.only else None)
     if not notebooks:
         raise ValueError(f"no notebooks named NN_topic.ipynb in {folder}")
     parameters = {name: parse_parameter_value(value) for name, value in args.parameter}
@@ -720,6 +859,7 @@ def _run_command(args: argparse.Namespace) -> int:
     report = run_course(
         notebooks, Path(out_dir), parameters, mode=mode, cell_timeout=args.timeout,
         fail_fast=args.fail_fast, inplace=args.inplace, progress=not args.no_progress,
+        isolated=args.isolated,
     )
     print(f"executed notebooks and report.md/report.json: {Path(out_dir).resolve()}")
     for result in report.results:

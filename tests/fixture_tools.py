@@ -4,8 +4,8 @@ Plain functions, imported as ``from fixture_tools import ...`` (pytest's default
 import mode puts ``tests/`` on ``sys.path`` for the test files there):
 
 * :data:`FIXTURES` / :func:`fixture_path` -- the committed fixtures, ``tests/fixtures/<name>``;
-* :func:`load_writer` / :func:`make_fixtures` -- a writer module (``tests/fixtures/writers``)
-  and ``tests/fixtures/make_fixtures.py``, imported without leaving ``sys.path`` changed;
+* :func:`load_writer` / :func:`make_fixtures` -- a writer module (``mer_lessons.data.examples``,
+  the package's example-file writers) and ``tests/fixtures/make_fixtures.py``;
 * :func:`copy_fixture` -- a writable copy of a fixture under ``tmp_path``; :func:`copy_fixture_for`
   and :func:`dataset_fixture` make a test module's ``copy`` and ``ds`` fixtures::
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -34,7 +33,8 @@ import pytest
 
 from mer_lessons import data
 
-#: The committed fixtures: ``tests/fixtures/<dataset name>/`` (and the writers beside them).
+#: The committed fixtures: ``tests/fixtures/<dataset name>/`` (written by ``make_fixtures.py``
+#: with the package's writers, ``mer_lessons.data.examples``).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 #: ``compare=`` values of :func:`assert_writer_deterministic`.
@@ -48,12 +48,8 @@ def fixture_path(name: str) -> Path:
 
 
 def load_writer(module_name: str) -> ModuleType:
-    """The writer module ``tests/fixtures/writers/<module_name>.py`` (``"fourq"`` for 4Q)."""
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        return importlib.import_module(f"writers.{module_name}")
-    finally:
-        sys.path.remove(str(FIXTURES))
+    """The writer module ``mer_lessons.data.examples.<module_name>`` (``"fourq"`` for 4Q)."""
+    return importlib.import_module(f"mer_lessons.data.examples.{module_name}")
 
 
 def make_fixtures() -> ModuleType:

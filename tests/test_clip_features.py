@@ -124,11 +124,10 @@ def test_dataset_features_one_row_per_clip_and_cached(tmp_path, monkeypatch):
         cf.dataset_features(ds, cache=False, progress=False)
 
 
-def test_default_cache_lives_in_the_data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MER_LESSONS_DATA", str(tmp_path / "data_home"))
+def test_default_cache_lives_in_the_data_dir(tmp_path, data_home):
     ds = tiny_dataset(tmp_path / "data", n_clips=2, n_subjects=1)
     path = cf.cache_path(ds, {})
-    assert path.parent == tmp_path / "data_home" / "features" / "tiny"
+    assert path.parent == data_home / "features" / "tiny"
     cf.dataset_features(ds, progress=False)
     assert path.is_file()
     assert cf.cache_path(ds, {"tempo_method": "beat_track"}) != path

@@ -151,3 +151,68 @@ def test_command_line_exit_code_and_message(fixture_notebooks, tmp_path):
 def test_missing_notebook_folder_is_a_usage_error(tmp_path, capsys):
     assert course.main(["run", "--notebooks", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_isolated_run_copies_each_notebook_alone_into_an_empty_folder(tmp_path, capsys):
+    """--isolated, as on Colab: the kernel's working directory holds the notebook and nothing
+    else, is not the notebook's own folder, and a single notebook file can be given."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "neighbour.txt").write_text("in the repository, not beside the notebook on Colab")
+    _write(folder, "00_alone.ipynb",
+           new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+           new_code_cell('import os; print("cwd=" + os.getcwd()); print("files=" + ",".join(sorted(os.listdir())))'))
+    out = tmp_path / "out"
+    assert course.main(["run", "--smoke", "--isolated", "--notebooks", str(folder / "00_alone.ipynb"),
+                        "--out", str(out), "--no-progress"]) == 0
+    text = _outputs(out / "00_alone.ipynb")
+    assert "files=00_alone.ipynb\n" in text
+    cwd = Path(text.split("cwd=")[1].splitlines()[0])
+    assert cwd != folder and not cwd.exists()  # a temporary folder, removed afterwards
+    report = json.loads((out / "report.json").read_text())
+    assert report["mode"] == "smoke, isolated" and report["passed"] == 1
+
+
+def test_inplace_refuses_isolated(fixture_notebooks, capsys):
+    assert course.main(["run", "--inplace", "--isolated", "--notebooks", str(fixture_notebooks)]) == 2
+    assert "--isolated" in capsys.readouterr().err
+
+
+def test_kernels_get_the_cpu_policy_in_their_environment(tmp_path, monkeypatch):
+    """The runner's kernelspec carries the CPU policy, so a notebook that imports torch before
+    mer_lessons still starts with OMP_WAIT_POLICY=PASSIVE."""
+    from mer_lessons import cpu
+
+    with course.current_python_kernel():
+        spec_dir = Path(course.os.environ["JUPYTER_PATH"].split(course.os.pathsep)[0]) / "kernels" / "python3"
+        spec = json.loads((spec_dir / "kernel.json").read_text())
+    assert spec["env"]["OMP_WAIT_POLICY"] == course.os.environ["OMP_WAIT_POLICY"]
+    for name in cpu.THREAD_VARIABLES:
+        assert int(spec["env"][name]) >= 1
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    _write(folder, "00_env.ipynb",
+           new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+           new_code_cell('import os; print("policy=" + os.environ.get("OMP_WAIT_POLICY", "unset"))'))
+    monkeypatch.delenv("OMP_WAIT_POLICY")  # as if the runner's own environment lacked it
+    assert course.main(["run", "--notebooks", str(folder), "--out", str(tmp_path / "out"), "--no-progress"]) == 0
+    assert "policy=PASSIVE" in _outputs(tmp_path / "out" / "00_env.ipynb")
+
+
+def test_list_without_the_repository_prints_the_shipped_syllabus(tmp_path, monkeypatch, capsys):
+    def no_repository(start=None):
+        raise FileNotFoundError("no course repository found")
+
+    monkeypatch.setattr(course, "find_repo_root", no_repository)
+    assert course.main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [name for name, _ in course.SYLLABUS]
+
+
+def test_cpu_command_prints_the_policy_and_export_lines(capsys):
+    assert course.main(["cpu"]) == 0
+    assert "OMP_WAIT_POLICY=" in capsys.readouterr().out
+    assert course.main(["cpu", "--export"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "export OMP_WAIT_POLICY=" + course.os.environ["OMP_WAIT_POLICY"] in lines
+    assert all(line.startswith("export ") for line in lines)

@@ -20,15 +20,7 @@ META_COLUMNS = {"id", "title", "key", "mode", "tempo", "n_notes", "duration", "k
 
 
 @pytest.fixture(scope="module")
-def data_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("mer_data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MER_LESSONS_DATA", str(root))
-        yield root
-
-
-@pytest.fixture(scope="module")
-def ds(data_root):
+def ds(module_data_home):  # the module's own data folder (tests/conftest.py)
     return load("chorales", n_pieces=N, engine="additive", verbose=False)
 
 
@@ -46,9 +38,9 @@ def test_selection_is_seeded_and_nested():
     assert small["id"].tolist() != chorales.select_chorales(4, seed=1)["id"].tolist()
 
 
-def test_layout_of_the_cache(ds, data_root):
+def test_layout_of_the_cache(ds, module_data_home):
     folder = ds.root
-    assert folder.parent == data_root / "chorales"  # respects MER_LESSONS_DATA
+    assert folder.parent == module_data_home / "chorales"  # respects MER_LESSONS_DATA
     assert folder.name == chorales.build_key(n_pieces=N, sr=16000, tempo=None, engine="additive",
                                               program=chorales.DEFAULT_PROGRAM, seed=0)
     for name in ("notes.csv", "chords.csv", "meta.csv", "README.md", "build.json"):
@@ -146,14 +138,14 @@ def test_second_load_reuses_the_cache_without_parsing(ds, monkeypatch):
     pd.testing.assert_frame_equal(again.meta, ds.meta)
 
 
-def test_a_failed_build_leaves_nothing_behind(ds, monkeypatch, data_root):
+def test_a_failed_build_leaves_nothing_behind(ds, monkeypatch, module_data_home):
     def broken(*args, **kwargs):
         raise OSError("corpus file unreadable")
 
     monkeypatch.setattr(music21.corpus, "parse", broken)
     with pytest.raises(DatasetFormatError, match="could not parse"):
         load("chorales", n_pieces=2, engine="additive", verbose=False)
-    leftovers = [p.name for p in (data_root / "chorales").iterdir() if p.name != ds.root.name]
+    leftovers = [p.name for p in (module_data_home / "chorales").iterdir() if p.name != ds.root.name]
     assert leftovers == []
 
 

@@ -8,10 +8,8 @@ from mer_lessons import data
 from mer_lessons.data import core
 
 
-@pytest.fixture(autouse=True)
-def empty_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("MER_LESSONS_DATA", str(tmp_path / "data"))
-    return tmp_path / "data"
+# every test gets its own empty data folder (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("data_home")
 
 
 def test_registry_lists_every_dataset_with_a_loader_and_a_card():
@@ -42,10 +40,10 @@ def test_unknown_dataset_names_the_known_ones():
 
 
 @pytest.mark.parametrize("name, expected", [("deap", "Request access"), ("deam", "fetch\\('deam'\\)")])
-def test_missing_real_dataset_fails_at_once_saying_what_to_do(name, expected, empty_data_dir):
+def test_missing_real_dataset_fails_at_once_saying_what_to_do(name, expected, data_home):
     with pytest.raises(data.DatasetNotAvailableError, match=expected) as error:
         data.load(name)
-    assert str(empty_data_dir / name) in str(error.value)
+    assert str(data_home / name) in str(error.value)
 
 
 def test_an_empty_root_folder_is_not_a_dataset(tmp_path):
@@ -176,7 +174,7 @@ def test_a_folder_with_only_an_unfinished_download_is_not_a_dataset(tmp_path):
         data.load("deam", root=folder)
 
 
-def test_open_dataset_without_download_files_says_where_to_get_it(empty_data_dir):
+def test_open_dataset_without_download_files_says_where_to_get_it(data_home):
     info = data.dataset_info("pmemo")
     assert info.access == "open" and not info.files
     with pytest.raises(data.DatasetNotAvailableError) as error:

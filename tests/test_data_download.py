@@ -200,13 +200,12 @@ def test_good_zip_downloads_verifies_extracts_and_marks_then_second_fetch_is_a_n
     assert not list(target.glob(".extract-*"))
 
 
-def test_fetch_looks_the_name_up_in_the_registry_and_defaults_to_the_data_dir(server, tmp_path, monkeypatch):
+def test_fetch_looks_the_name_up_in_the_registry_and_defaults_to_the_data_dir(server, data_home, monkeypatch):
     data = b"id,valence\n1,3\n"
     info = _info(_publish(server, "labels.csv", data))
     monkeypatch.setattr(download, "dataset_info", lambda name: info if name == "toy" else None)
-    monkeypatch.setenv("MER_LESSONS_DATA", str(tmp_path / "cache"))
     folder = download.fetch("toy", progress=False)
-    assert folder == tmp_path / "cache" / "toy"
+    assert folder == data_home / "toy"
     assert (folder / "labels.csv").read_bytes() == data
 
 

@@ -1,7 +1,8 @@
 """Tests of the generated teaching dataset "mini" (mer_lessons/data/mini.py).
 
 The default build (120 clips x 8 listeners) is generated once for this module into a
-temporary $MER_LESSONS_DATA; the other tests use tiny builds (a few clips, 2 s).
+temporary $MER_LESSONS_DATA (``module_data_home``, tests/conftest.py); the other tests use
+tiny builds (a few clips, 2 s).
 """
 
 from __future__ import annotations
@@ -26,15 +27,7 @@ TINY = dict(n_clips=6, n_subjects=2, clip_seconds=2.0, progress=False)
 
 
 @pytest.fixture(scope="module")
-def data_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("mer_lessons_data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MER_LESSONS_DATA", str(home))
-        yield home
-
-
-@pytest.fixture(scope="module")
-def default_build(data_home):
+def default_build(module_data_home):
     started = time.perf_counter()
     trials = load("mini", progress=False)
     seconds = time.perf_counter() - started
@@ -54,10 +47,10 @@ def _tiny(root: Path, **options):
 # --------------------------------------------------------------------------- default build
 
 
-def test_default_build_layout(default_build, data_home):
+def test_default_build_layout(default_build, module_data_home):
     trials, clips, seconds = default_build
     folder = trials.root
-    assert folder.parent == data_home / "mini"
+    assert folder.parent == module_data_home / "mini"
     assert folder.name == mini.cache_key(seed=0, n_clips=120, n_subjects=8, clip_seconds=4.0, sr=16000,
                                          lyrics_contradiction=0.2, engine=json.loads(
                                              (folder / "manifest.json").read_text())["engine"])

@@ -1,5 +1,6 @@
 """The repository frame: files a fresh clone needs, pinned requirements, Binder, CI."""
 
+import json
 import os
 import re
 import tomllib
@@ -76,3 +77,50 @@ def test_system_packages_are_listed_once_for_binder_and_ci():
     packages = [line.strip() for line in (ROOT / "binder" / "apt.txt").read_text().splitlines()
                 if line.strip() and not line.startswith("#")]
     assert "libfluidsynth3" in packages
+
+
+def test_the_shipped_syllabus_lists_the_notebooks_in_order_with_their_titles():
+    from mer_lessons import course
+
+    names = [path.name for path in course.list_notebooks(ROOT / "notebooks")]
+    assert [name for name, _ in course.syllabus()] == names, (
+        "mer_lessons.course.SYLLABUS must list notebooks/ in order (it ships with the package)")
+    readme = (ROOT / "README.md").read_text()
+    for name, title in course.syllabus():
+        first = json.loads((ROOT / "notebooks" / name).read_text())["cells"][0]
+        heading = "".join(first["source"]).splitlines()[0]
+        assert heading.endswith(title), f"{name}: title {heading!r}, SYLLABUS says {title!r}"
+        assert name in readme
+
+
+def test_notebooks_do_not_reach_into_the_repository():
+    """On Colab a notebook sits alone in a folder: no repository paths, no find_repo_root."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        for needle in ("find_repo_root", "tests/fixtures", '"tests"', "../"):
+            assert needle not in code, f"{path.name} uses {needle!r}"
+
+
+def test_setuptools_discovers_the_packages():
+    assert "packages" not in tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("setuptools", {})
+    assert 'find_packages(include=["mer_lessons", "mer_lessons.*"])' in (ROOT / "setup.py").read_text()
+
+
+def test_the_cpu_policy_is_set_wherever_a_notebook_runs():
+    assert re.search(r"^export OMP_WAIT_POLICY \?= PASSIVE$", (ROOT / "Makefile").read_text(), re.M)
+    assert 'export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"' in (ROOT / ".ci" / "run").read_text()
+    start = ROOT / "binder" / "start"
+    assert os.access(start, os.X_OK), "binder/start must be executable"
+    text = start.read_text()
+    assert "mer_lessons.course cpu --export" in text and text.rstrip().endswith('exec "$@"')
+
+
+def test_make_test_includes_the_colab_style_run():
+    makefile = (ROOT / "Makefile").read_text()
+    test_line = re.search(r"^test:(.*)$", makefile, re.M).group(1)
+    assert "test-colab" in test_line.split()
+    script = (ROOT / ".ci" / "test-colab").read_text()
+    for needle in ("--isolated", "--smoke", "-m venv", "build_wheel.py", "2.13.0"):
+        assert needle in script
+    assert "--system-site-packages" not in script

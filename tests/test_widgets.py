@@ -77,8 +77,7 @@ def test_stereo_input_is_rejected():
 
 
 @pytest.fixture()
-def music(monkeypatch, tmp_path):
-    monkeypatch.setenv("MER_LESSONS_DATA", str(tmp_path))
+def music(data_home):
     return widgets.music_factor_explorer(seed=0, seconds=2.0, sr=8000, engine="additive", mode="major", tempo=120.0)
 
 
