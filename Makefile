@@ -1,12 +1,18 @@
 # MER Lessons: two commands after `git clone`.
 #   make course   set up .venv if needed, install, execute every notebook on the bundled data
-#   make test     set up, run the whole test suite (package tests, nbval, smoke run)
+#   make test     set up, run the whole test suite (package tests, nbval, smoke run,
+#                 Colab-style smoke run from the built wheel)
 # Inside an activated virtual environment (VIRTUAL_ENV set) that environment is used instead.
 
 SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 OUT    ?= build
+
+# The course's CPU policy (mer_lessons/cpu.py): idle OpenMP threads sleep instead of spinning
+# on a busy CPU. A value already in your environment wins; `import mer_lessons` sets the
+# thread counts (OMP_NUM_THREADS, ...) from the CPUs this process may use.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 ifeq ($(strip $(VIRTUAL_ENV)),)
 PY := $(VENV)/bin/python
@@ -15,19 +21,20 @@ PY := $(VIRTUAL_ENV)/bin/python
 endif
 STAMP := $(dir $(PY)).mer_lessons-installed
 
-.PHONY: help install course smoke test test-package test-notebooks test-smoke lint badges clean
+.PHONY: help install course smoke test test-package test-notebooks test-smoke test-colab lint badges clean
 
 help:
 	@echo "make course  - install (first time) and execute every notebook; prints where the report is"
 	@echo "make test    - install (first time) and run the whole test suite"
 	@echo "make smoke   - the fastest run of every notebook (SMOKE=True)"
+	@echo "make test-colab - smoke-run every notebook alone in an empty folder, from the wheel in a fresh venv"
 	@echo "make lint    - check the notebook conventions and badges"
 	@echo "make badges  - regenerate Colab/Binder badges and bootstrap cells from pyproject.toml"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt pyproject.toml | $(PY)
+$(STAMP): requirements.txt pyproject.toml setup.py | $(PY)
 	@echo "Installing the pinned requirements for $(PY) (a few minutes the first time)"
 	$(PY) -m pip install --progress-bar off -q -r requirements.txt
 	@touch $@
@@ -40,7 +47,7 @@ course: install
 smoke: install
 	$(PY) -m mer_lessons.course run --smoke --out $(OUT)/smoke
 
-test: install test-package test-notebooks test-smoke
+test: install test-package test-notebooks test-smoke test-colab
 
 test-package: install
 	$(PY) -m pytest tests
@@ -50,6 +57,12 @@ test-notebooks: install
 
 test-smoke: install
 	$(PY) -m mer_lessons.course run --smoke --out $(OUT)/smoke --no-progress
+
+# As on Colab: a non-editable install of the built wheel into a fresh virtual environment
+# (no system site-packages, the pinned requirements, torch stays 2.13.0), then every notebook
+# with SMOKE=True, each copied alone into its own empty temporary folder. See .ci/test-colab.
+test-colab: install
+	bash .ci/test-colab $(PY) $(OUT)/colab
 
 lint: install
 	$(PY) -m mer_lessons.course lint

@@ -252,5 +252,8 @@ def data_dir(*parts: str, create: bool = True) -> Path:
 
 
 def on_colab() -> bool:
-    """True when running inside Google Colab."""
+    """True when running inside Google Colab.
+
+    Taught in ``00_welcome``.
+    """
     return "google.colab" in sys.modules

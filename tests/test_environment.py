@@ -158,3 +158,143 @@ def test_data_dir_that_is_a_file_is_a_clear_error(monkeypatch, tmp_path):
 
 def test_on_colab_is_false_here():
     assert mer_lessons.on_colab() is False
+
+
+# --------------------------------------------------------------------------- CPU policy
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from mer_lessons import cpu  # noqa: E402
+
+
+@pytest.fixture()
+def fake_machine(monkeypatch, tmp_path):
+    """A machine with 8 CPUs, 4 of them in the affinity mask, and a cgroup tree in tmp_path.
+
+    Returns ``(cgroup root, /proc/self/cgroup file)``; write cpu.max etc. under the root."""
+    root, proc = tmp_path / "sys_fs_cgroup", tmp_path / "proc_self_cgroup"
+    root.mkdir()
+    proc.write_text("0::/\n")
+    monkeypatch.setattr(cpu, "CGROUP_ROOT", root)
+    monkeypatch.setattr(cpu, "PROC_SELF_CGROUP", proc)
+    monkeypatch.setattr(cpu.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(cpu.os, "cpu_count", lambda: 8)
+    return root, proc
+
+
+def test_without_a_quota_usable_cpus_is_the_affinity_mask(fake_machine):
+    root, _ = fake_machine
+    (root / "cpu.max").write_text("max 100000\n")
+    assert cpu.cgroup_cpu_limit() is None
+    assert cpu.usable_cpus() == 4
+
+
+def test_a_quota_of_one_and_a_half_cpus_gives_one(fake_machine):
+    root, _ = fake_machine
+    (root / "cpu.max").write_text("150000 100000\n")
+    assert cpu.cgroup_cpu_limit() == pytest.approx(1.5)
+    assert cpu.usable_cpus() == 1
+
+
+def test_the_tightest_quota_on_the_path_to_the_own_cgroup_wins(fake_machine):
+    root, proc = fake_machine
+    proc.write_text("0::/user.slice/course\n")
+    (root / "user.slice" / "course").mkdir(parents=True)
+    (root / "user.slice" / "course" / "cpu.max").write_text("max 100000\n")
+    (root / "user.slice" / "cpu.max").write_text("300000 100000\n")
+    assert cpu.cgroup_cpu_limit() == pytest.approx(3.0)
+    assert cpu.usable_cpus() == 3
+
+
+def test_cgroup_v1_cfs_quota_is_read_and_minus_one_means_none(fake_machine):
+    root, proc = fake_machine
+    proc.write_text("4:memory:/\n3:cpu,cpuacct:/\n")
+    v1 = root / "cpu,cpuacct"
+    v1.mkdir()
+    (v1 / "cpu.cfs_period_us").write_text("100000\n")
+    (v1 / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cpu.cgroup_cpu_limit() is None and cpu.usable_cpus() == 4
+    (v1 / "cpu.cfs_quota_us").write_text("200000\n")
+    assert cpu.cgroup_cpu_limit() == pytest.approx(2.0)
+    assert cpu.usable_cpus() == 2
+
+
+def test_a_tiny_quota_still_leaves_one_cpu_and_no_affinity_call_falls_back_to_cpu_count(fake_machine, monkeypatch):
+    root, _ = fake_machine
+    (root / "cpu.max").write_text("20000 100000\n")
+    assert cpu.usable_cpus() == 1
+    (root / "cpu.max").write_text("max 100000\n")
+    monkeypatch.delattr(cpu.os, "sched_getaffinity")
+    assert cpu.affinity_cpus() is None and cpu.usable_cpus() == 8
+
+
+def test_policy_sets_only_what_the_user_left_unset(fake_machine):
+    env = {"OMP_NUM_THREADS": "7", "OMP_WAIT_POLICY": "ACTIVE", "MKL_NUM_THREADS": ""}
+    policy = cpu.apply_cpu_policy(env)
+    assert env["OMP_NUM_THREADS"] == "7" and env["OMP_WAIT_POLICY"] == "ACTIVE"  # overrides kept
+    for name in ("MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        assert env[name] == "7"  # the user's OMP_NUM_THREADS; an empty value counts as unset
+    env = {"MKL_NUM_THREADS": "3"}
+    cpu.apply_cpu_policy(env)
+    assert env["MKL_NUM_THREADS"] == "3" and env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "3"
+    assert policy.threads == 7 and policy.usable_cpus == 4
+    assert "OMP_NUM_THREADS" not in policy.set_by_course and "MKL_NUM_THREADS" in policy.set_by_course
+    assert "MKL_NUM_THREADS=7  (set by the course)" in policy.describe()
+    assert "already set in the environment" in cpu.apply_cpu_policy(
+        {"OMP_NUM_THREADS": "7", "OMP_WAIT_POLICY": "ACTIVE"}).describe()
+
+
+def test_policy_on_an_empty_environment_sets_passive_and_leaves_one_cpu_free(fake_machine):
+    env = {}
+    policy = cpu.apply_cpu_policy(env)
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert policy.usable_cpus == 4 and policy.threads == 3
+    assert all(env[name] == "3" for name in cpu.THREAD_VARIABLES)
+    assert set(policy.set_by_course) == set(cpu.POLICY_VARIABLES)
+    assert cpu.apply_cpu_policy(env).set_by_course == policy.set_by_course  # again: same answer
+
+
+def test_policy_threads_leave_one_cpu_for_everything_else():
+    assert [cpu.policy_threads(n) for n in (1, 2, 3, 4, 16)] == [1, 1, 2, 3, 15]
+
+
+def _python(code: str, **env_changes) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in cpu.POLICY_VARIABLES and k != cpu.MARKER_VARIABLE}
+    env.update(env_changes)
+    return subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=Path(__file__).parent)
+
+
+def test_importing_mer_lessons_applies_the_policy_before_torch_loads():
+    result = _python(
+        "import os, mer_lessons, torch\n"
+        "print(os.environ['OMP_WAIT_POLICY'], os.environ['OMP_NUM_THREADS'], torch.get_num_threads(),"
+        " mer_lessons.cpu.usable_cpus())"
+    )
+    assert result.returncode == 0, result.stderr
+    wait, omp, torch_threads, usable = result.stdout.split()
+    assert wait == "PASSIVE" and int(omp) == int(torch_threads) == max(1, int(usable) - 1)
+    assert "RuntimeWarning" not in result.stderr
+
+
+def test_a_user_thread_count_reaches_torch():
+    result = _python("import mer_lessons, torch; print(torch.get_num_threads())", OMP_NUM_THREADS="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1"]
+
+
+def test_torch_imported_first_gets_its_threads_set_and_one_warning():
+    result = _python(
+        "import torch; torch.set_num_threads(3)\n"
+        "import mer_lessons\n"
+        "mer_lessons.cpu.apply_cpu_policy()\n"
+        "policy = mer_lessons.cpu.current_policy()\n"
+        "print(torch.get_num_threads(), policy.threads, policy.wait_policy_applies)"
+    )
+    assert result.returncode == 0, result.stderr
+    torch_threads, threads, applies = result.stdout.split()
+    assert torch_threads == threads and applies == "False"
+    assert result.stderr.count("torch was imported before mer_lessons") == 1
