@@ -24,7 +24,10 @@ TODO = "✏️"
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Outcome of one exercise check: ``passed`` is True, False or None (not attempted)."""
+    """Outcome of one exercise check: ``passed`` is True, False or None (not attempted).
+
+    Taught in ``00_welcome``.
+    """
 
     exercise: str
     passed: bool | None
@@ -97,6 +100,8 @@ def exercise(
     -------
     CheckResult
         Truthy only when the answer is correct.
+
+    Taught in ``00_welcome``.
     """
     if (expected is None) == (test is None):
         raise ValueError(f"exercise {name}: give exactly one of expected= or test=")

@@ -47,7 +47,10 @@ TEMPO_METHODS = ("onset_autocorrelation", "beat_track")
 
 
 def feature_names(n_mfcc: int = 20) -> list[str]:
-    """The names of :func:`clip_features`' output, in order (77 with ``n_mfcc=20``)."""
+    """The names of :func:`clip_features`' output, in order (77 with ``n_mfcc=20``).
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     names = [f"mfcc_{k:02d}_mean" for k in range(1, n_mfcc + 1)]
     names += [f"mfcc_{k:02d}_std" for k in range(1, n_mfcc + 1)]
     names += [f"chroma_{pc}_mean" for pc in dsp.PITCH_CLASSES]
@@ -62,7 +65,10 @@ def feature_names(n_mfcc: int = 20) -> list[str]:
 
 
 def feature_groups(n_mfcc: int = 20) -> dict[str, list[str]]:
-    """Feature names by family: mfcc, chroma, spectral, energy (RMS), zcr, tempo."""
+    """Feature names by family: mfcc, chroma, spectral, energy (RMS), zcr, tempo.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     groups: dict[str, list[str]] = {"mfcc": [], "chroma": [], "spectral": [], "energy": [], "zcr": [], "tempo": []}
     for name in feature_names(n_mfcc):
         family = name.split("_")[0]
@@ -112,6 +118,8 @@ def clip_features(y, sr: float, *, n_mfcc: int = 20, n_fft: int = 2048, hop_leng
 
     The contrast bands start at ``fmin = min(200 Hz, 0.9 * (sr/2) / 32)`` so that the
     seventh band still fits below the Nyquist frequency at low sampling rates.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     import librosa
 
@@ -161,7 +169,10 @@ def _clip_column(meta: pd.DataFrame) -> str:
 
 
 def cache_path(ds, options: dict[str, Any] | None = None, cache_dir: str | Path | None = None) -> Path:
-    """Where :func:`dataset_features` caches the features of ``ds`` with these options."""
+    """Where :func:`dataset_features` caches the features of ``ds`` with these options.
+
+    Taught in ``05_metrics_and_classical_baselines``.
+    """
     meta = ds.meta
     clips = [str(c) for c in pd.unique(meta[_clip_column(meta)])]
     description = {"version": FEATURE_VERSION, "dataset": ds.name, "root": str(getattr(ds, "root", "")),
@@ -213,6 +224,8 @@ def dataset_features(ds, *, cache: bool = True, progress: bool = True, cache_dir
     **options : passed to :func:`clip_features` (e.g. ``tempo_method="beat_track"``).
 
     Join the result to the items with :func:`for_items`.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     meta = ds.meta
     column = _clip_column(meta)
@@ -244,6 +257,8 @@ def for_items(features: pd.DataFrame, meta: pd.DataFrame, column: str = "clip_id
 
     With trial-level data every listener of a clip gets the same audio features. Raises
     ``KeyError`` naming clips that have no features.
+
+    Taught in ``05_metrics_and_classical_baselines``.
     """
     if column not in meta.columns:
         raise KeyError(f"for_items: meta has no column {column!r}")

@@ -15,7 +15,10 @@ FIGURE_DPI = 80
 
 
 def use_course_style() -> None:
-    """Set matplotlib defaults for the course: small dpi, readable fonts, light grid."""
+    """Set matplotlib defaults for the course: small dpi, readable fonts, light grid.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     import matplotlib as mpl
 
     mpl.rcParams.update({
@@ -31,7 +34,10 @@ def use_course_style() -> None:
 
 
 def figure(n_rows: int = 1, n_cols: int = 1, *, height: float = 2.6, width: float = FIGURE_WIDTH, **kwargs):
-    """``plt.subplots`` with the course's default size; returns ``(fig, axes)``."""
+    """``plt.subplots`` with the course's default size; returns ``(fig, axes)``.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     import matplotlib.pyplot as plt
 
     return plt.subplots(n_rows, n_cols, figsize=(width, height * n_rows), **kwargs)
@@ -47,7 +53,10 @@ def _axis(ax):
 
 def waveform(y, sr: float, *, ax=None, start: float = 0.0, end: float | None = None, title: str = "waveform",
              **line_options):
-    """Plot samples ``y`` (shape ``(T,)``) against time in seconds, between ``start`` and ``end``."""
+    """Plot samples ``y`` (shape ``(T,)``) against time in seconds, between ``start`` and ``end``.
+
+    Taught in ``00_welcome``.
+    """
     ax = _axis(ax)
     y = np.asarray(y)
     t = np.arange(len(y)) / sr
@@ -59,7 +68,10 @@ def waveform(y, sr: float, *, ax=None, start: float = 0.0, end: float | None = N
 
 def spectrum(freqs, magnitude, *, ax=None, db: bool = False, fmax: float | None = None,
              title: str = "magnitude spectrum", **line_options):
-    """Plot a magnitude spectrum (linear or in dB) against frequency in Hz."""
+    """Plot a magnitude spectrum (linear or in dB) against frequency in Hz.
+
+    Taught in ``00_welcome``.
+    """
     ax = _axis(ax)
     values = 20 * np.log10(np.maximum(np.asarray(magnitude), 1e-10)) if db else np.asarray(magnitude)
     ax.plot(freqs, values, lw=0.8, **line_options)
@@ -78,6 +90,8 @@ def spectrogram(S_db, *, sr: float, hop_length: int, ax=None, y_coords=None, y_l
     mel frequency); by default rows are numbered. Uses ``pcolormesh``, so uneven rows (mel,
     gammatone) are drawn where they belong. ``colorbar_label`` names the values' unit
     (``""`` for MFCC or chroma, which are not in dB).
+
+    Taught in ``01_sound_and_fourier``.
     """
     ax = _axis(ax)
     S_db = np.asarray(S_db)
@@ -96,7 +110,10 @@ PART_COLOURS = {"melody": "tab:red", "chords": "tab:blue", "bass": "tab:green"}
 
 
 def piano_roll(notes, *, ax=None, title: str = "piano roll"):
-    """Draw notes (DataFrame: onset, duration in s, pitch, optional ``part``) as horizontal bars."""
+    """Draw notes (DataFrame: onset, duration in s, pitch, optional ``part``) as horizontal bars.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     ax = _axis(ax)
     parts = notes["part"] if "part" in notes else ["notes"] * len(notes)
     for part in dict.fromkeys(parts):
@@ -119,6 +136,8 @@ def circumplex(*, ax=None, points=(), labels=None, prototypes=None, regions: boo
     ``prototypes``: dict name -> (valence, arousal) drawn as grey words (e.g. Liu et al.'s nine);
     ``regions=True`` also shades the part of the plane nearest to each prototype (the rule
     :func:`mer_lessons.data.labels.nearest_prototype` uses to name a point).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     ax = _axis(ax)
     if prototypes and regions:
@@ -148,7 +167,10 @@ def circumplex(*, ax=None, points=(), labels=None, prototypes=None, regions: boo
 
 
 def image_strip(images, *, titles=None, width: float = FIGURE_WIDTH, cmap: str = "gray"):
-    """Show 2-D images (e.g. face frames, ``(H, W)`` uint8) side by side; returns ``(fig, axes)``."""
+    """Show 2-D images (e.g. face frames, ``(H, W)`` uint8) side by side; returns ``(fig, axes)``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     import matplotlib.pyplot as plt
 
     images = list(images)
@@ -166,6 +188,8 @@ def signal_traces(signals: dict, *, seconds: float | None = None, height: float 
     """Stack several signals over a shared time axis: ``{name: (samples, sample_rate, unit)}``.
 
     Returns ``(fig, axes)``. ``seconds`` shows only the first seconds.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     import matplotlib.pyplot as plt
 

@@ -22,17 +22,26 @@ def _check_timing(sr: float, duration: float) -> int:
 
 
 def midi_to_hz(note: float) -> float:
-    """Frequency in Hz of a MIDI note number (A4 = 69 = 440 Hz, equal temperament)."""
+    """Frequency in Hz of a MIDI note number (A4 = 69 = 440 Hz, equal temperament).
+
+    Taught in ``02_stft_and_spectrograms``.
+    """
     return 440.0 * 2.0 ** ((note - 69) / 12)
 
 
 def time_axis(sr: float, duration: float) -> np.ndarray:
-    """Sample times in seconds, shape ``(round(sr * duration),)``."""
+    """Sample times in seconds, shape ``(round(sr * duration),)``.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     return np.arange(_check_timing(sr, duration)) / sr
 
 
 def fade(y: np.ndarray, sr: float, fade_seconds: float = 0.01) -> np.ndarray:
-    """Linear fade-in and fade-out of ``fade_seconds`` each, so a clip starts and ends without a click."""
+    """Linear fade-in and fade-out of ``fade_seconds`` each, so a clip starts and ends without a click.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     n = min(len(y) // 2, int(round(fade_seconds * sr)))
     out = np.array(y, dtype=np.float32, copy=True)
     if n > 0:
@@ -44,7 +53,10 @@ def fade(y: np.ndarray, sr: float, fade_seconds: float = 0.01) -> np.ndarray:
 
 def sine(freq: float, sr: float = 16_000, duration: float = 1.0, *, amplitude: float = 0.5,
          phase: float = 0.0) -> np.ndarray:
-    """A pure tone ``amplitude * sin(2 pi freq t + phase)``, shape ``(sr * duration,)``."""
+    """A pure tone ``amplitude * sin(2 pi freq t + phase)``, shape ``(sr * duration,)``.
+
+    Taught in ``01_sound_and_fourier``.
+    """
     if freq < 0:
         raise ValueError(f"freq must be non-negative (Hz), got {freq}")
     t = time_axis(sr, duration)
@@ -57,6 +69,8 @@ def harmonic_tone(freq: float, sr: float = 16_000, duration: float = 1.0, *, n_h
 
     ``brightness`` > 1 gives stronger upper harmonics (a brighter timbre); ``decay`` (1/s)
     adds an exponential envelope like a plucked string. Peak-normalised to ``amplitude``.
+
+    Taught in ``03_mfcc_chroma_and_friends``.
     """
     if n_harmonics < 1:
         raise ValueError(f"n_harmonics must be at least 1, got {n_harmonics}")
@@ -76,14 +90,20 @@ def harmonic_tone(freq: float, sr: float = 16_000, duration: float = 1.0, *, n_h
 
 def chirp(f_start: float, f_end: float, sr: float = 16_000, duration: float = 1.0, *,
           amplitude: float = 0.5) -> np.ndarray:
-    """A linear sweep from ``f_start`` to ``f_end`` Hz (instantaneous frequency linear in time)."""
+    """A linear sweep from ``f_start`` to ``f_end`` Hz (instantaneous frequency linear in time).
+
+    Taught in ``01_sound_and_fourier``.
+    """
     t = time_axis(sr, duration)
     rate = (f_end - f_start) / duration
     return (amplitude * np.sin(2 * np.pi * (f_start * t + 0.5 * rate * t**2))).astype(np.float32)
 
 
 def white_noise(sr: float = 16_000, duration: float = 1.0, *, amplitude: float = 0.1, seed: int = 0) -> np.ndarray:
-    """Gaussian white noise with standard deviation ``amplitude`` (seeded)."""
+    """Gaussian white noise with standard deviation ``amplitude`` (seeded).
+
+    Taught in ``02_stft_and_spectrograms``.
+    """
     n = _check_timing(sr, duration)
     return (amplitude * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
 
@@ -99,6 +119,8 @@ def melody(notes=DEFAULT_PHRASE, sr: float = 16_000, *, tempo: float = 120.0, n_
     Each note lasts ``beats * 60 / tempo`` seconds and sounds for the share ``legato`` of it
     (1.0 = legato, 0.3 = staccato), with a plucked decay and short fades. A stand-in for real
     music until the data chapter renders scores.
+
+    Taught in ``01_sound_and_fourier``.
     """
     if tempo <= 0:
         raise ValueError(f"tempo must be positive (beats per minute), got {tempo}")
@@ -116,7 +138,10 @@ def melody(notes=DEFAULT_PHRASE, sr: float = 16_000, *, tempo: float = 120.0, n_
 
 
 def chord(midi_notes, sr: float = 16_000, duration: float = 1.0, **tone_options) -> np.ndarray:
-    """Several harmonic tones sounding together, peak-normalised to 0.5."""
+    """Several harmonic tones sounding together, peak-normalised to 0.5.
+
+    Taught in ``02_stft_and_spectrograms``.
+    """
     y = sum(harmonic_tone(midi_to_hz(n), sr, duration, **tone_options) for n in midi_notes)
     return (0.5 * y / np.max(np.abs(y))).astype(np.float32)
 
@@ -126,6 +151,8 @@ def calm_then_turbulent(sr: float = 16_000, duration: float = 6.0, *, seed: int 
 
     The test signal for the frequency variation rate and spectral flux (Hao et al., Eq. 2–3):
     a good "fluctuation" measure should be low on the first half and high on the second.
+
+    Taught in ``03_mfcc_chroma_and_friends``.
     """
     half = duration / 2
     calm = 0.6 * chord((60, 64, 67), sr, half, n_harmonics=4)
@@ -140,7 +167,10 @@ def calm_then_turbulent(sr: float = 16_000, duration: float = 6.0, *, seed: int 
 
 
 def add_noise(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
-    """``y`` plus white noise scaled to the given signal-to-noise ratio in dB."""
+    """``y`` plus white noise scaled to the given signal-to-noise ratio in dB.
+
+    Taught in ``03_mfcc_chroma_and_friends``.
+    """
     y = np.asarray(y, dtype=np.float32)
     power = float(np.mean(y**2))
     if power == 0:

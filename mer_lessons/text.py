@@ -22,14 +22,20 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 def tokenize(text: str) -> list:
-    """Lower-case words of ``text`` (``"Don't stop!"`` -> ``["don't", "stop"]``)."""
+    """Lower-case words of ``text`` (``"Don't stop!"`` -> ``["don't", "stop"]``).
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects a string, got {type(text).__name__}")
     return _WORD.findall(text.lower())
 
 
 class Vocabulary:
-    """Word <-> id. Id 0 is :data:`PAD`, id 1 is :data:`UNK`, then words by frequency."""
+    """Word <-> id. Id 0 is :data:`PAD`, id 1 is :data:`UNK`, then words by frequency.
+
+    Taught in ``07_hao_realtime_fusion``.
+    """
 
     def __init__(self, words: Sequence[str]):
         self.words = [PAD, UNK] + [w for w in words if w not in (PAD, UNK)]

@@ -18,6 +18,8 @@ def best_time(function: Callable[..., Any], *args: Any, repeat: int = 5, min_sec
     ``min_seconds`` (so that very fast calls are measured above the clock's resolution) and
     records the mean time per call; the minimum over rounds is returned, the usual estimate
     of the cost without interference from other processes.
+
+    Taught in ``01_sound_and_fourier``.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
@@ -41,6 +43,8 @@ def time_over_sizes(functions: dict[str, Callable[[Any], Any]], inputs: dict[int
     Sizes are tried in increasing order; once a function needs more than ``max_seconds``
     for one call, its larger sizes are skipped (left out of its dict), so an O(N^2)
     method cannot stall a notebook.
+
+    Taught in ``01_sound_and_fourier``.
     """
     results: dict[str, dict[int, float]] = {name: {} for name in functions}
     for name, function in functions.items():

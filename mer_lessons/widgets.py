@@ -36,6 +36,8 @@ class SpectrogramExplorer:
     hop_fraction : initial hop as a fraction of the window.
     n_mels : initial number of mel bands. scale : one of :data:`EXPLORER_SCALES`.
     griffin_lim_iter : iterations used when resynthesising.
+
+    Taught in ``02_stft_and_spectrograms``.
     """
 
     def __init__(self, y, sr: float, *, win_length: int = 1024, hop_fraction: float = 0.25, n_mels: int = 64,
@@ -173,7 +175,10 @@ class SpectrogramExplorer:
 
 
 def spectrogram_explorer(y, sr: float, **options) -> SpectrogramExplorer:
-    """Build a :class:`SpectrogramExplorer` for a clip; show it as a cell's last value."""
+    """Build a :class:`SpectrogramExplorer` for a clip; show it as a cell's last value.
+
+    Taught in ``02_stft_and_spectrograms``.
+    """
     return SpectrogramExplorer(y, sr, **options)
 
 
@@ -288,5 +293,8 @@ class MusicFactorExplorer:
 
 
 def music_factor_explorer(**options) -> MusicFactorExplorer:
-    """Build a :class:`MusicFactorExplorer`; show it as a cell's last value."""
+    """Build a :class:`MusicFactorExplorer`; show it as a cell's last value.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return MusicFactorExplorer(**options)

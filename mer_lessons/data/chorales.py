@@ -118,14 +118,20 @@ def _catalog_cached() -> pd.DataFrame:
 def chorale_catalog() -> pd.DataFrame:
     """Every distinct chorale the music21 corpus ships (about 350), in Riemenschneider order:
     columns id (``bwv269``), riemenschneider, bwv, title, corpus_path (``bach/bwv269.mxl``;
-    MusicXML preferred where the corpus also has a Humdrum version)."""
+    MusicXML preferred where the corpus also has a Humdrum version).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return _catalog_cached().copy()
 
 
 def select_chorales(n_pieces: int, seed: int = 0) -> pd.DataFrame:
     """The ``n_pieces`` chorales a build uses: a seeded random order of the catalogue, first
     ``n_pieces`` of it, listed in Riemenschneider order. Smaller selections with the same
-    seed are subsets of larger ones."""
+    seed are subsets of larger ones.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     catalog = _catalog_cached()
     if not (isinstance(n_pieces, (int, np.integer)) and 1 <= n_pieces <= len(catalog)):
         raise ValueError(f"chorales: n_pieces must be an integer from 1 to {len(catalog)}, got {n_pieces!r}")
@@ -227,6 +233,8 @@ def roman_numeral(root: str, bass: str, quality: str, common_name: str, key_name
     collisions, suspensions). In minor, VI and VII are the natural-minor degrees (music21's
     own ``romanNumeralFromChord`` writes bVI, bVII). Works on spelled names ('Bb', 'F#'),
     so it is fast and needs no music21 call.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     tonic, mode = key_name.split(" ")
     degree = (_LETTERS.index(root[0]) - _LETTERS.index(tonic[0])) % 7
@@ -333,7 +341,10 @@ def _piece(entry: pd.Series, *, tempo: float | None, seed: int, program: int) ->
 
 
 def build_key(*, n_pieces: int, sr: int, tempo: float | None, engine: str, program: int, seed: int) -> str:
-    """Folder name of a build: every option plus the generator version (``engine`` resolved)."""
+    """Folder name of a build: every option plus the generator version (``engine`` resolved).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     tempo_part = "auto" if tempo is None else f"{float(tempo):g}"
     return f"v{GENERATOR_VERSION}_n{n_pieces}_sr{sr}_t{tempo_part}_{engine}_p{program}_s{seed}"
 

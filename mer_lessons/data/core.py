@@ -61,7 +61,10 @@ _LOADERS: dict[str, Callable[..., "Dataset"]] = {}
 
 @dataclass(frozen=True)
 class DownloadFile:
-    """One file of an open dataset: where to get it and how to check it."""
+    """One file of an open dataset: where to get it and how to check it.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
 
     url: str
     filename: str
@@ -72,7 +75,10 @@ class DownloadFile:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """A registry entry (see ``datasets/registry.toml``)."""
+    """A registry entry (see ``datasets/registry.toml``).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
 
     name: str
     title: str
@@ -111,7 +117,10 @@ def _registry_text() -> str:
 
 
 def read_registry() -> dict[str, DatasetInfo]:
-    """Every registry entry, by dataset name. Raises ``DatasetFormatError`` on a malformed entry."""
+    """Every registry entry, by dataset name. Raises ``DatasetFormatError`` on a malformed entry.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     raw = tomllib.loads(_registry_text())
     entries: dict[str, DatasetInfo] = {}
     for name, table in raw.items():
@@ -133,7 +142,10 @@ def read_registry() -> dict[str, DatasetInfo]:
 
 
 def dataset_info(name: str) -> DatasetInfo:
-    """The registry entry of one dataset; ``KeyError`` naming the known ones if unknown."""
+    """The registry entry of one dataset; ``KeyError`` naming the known ones if unknown.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     registry = read_registry()
     key = name.lower()
     if key not in registry:
@@ -142,7 +154,10 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def card(name: str) -> str:
-    """The Markdown card of a dataset (``datasets/<name>.md``)."""
+    """The Markdown card of a dataset (``datasets/<name>.md``).
+
+    Taught in ``06_physiological_signals``.
+    """
     dataset_info(name)  # validates the name
     path = importlib.resources.files("mer_lessons.datasets") / f"{name.lower()}.md"
     try:
@@ -153,7 +168,10 @@ def card(name: str) -> str:
 
 def available() -> pd.DataFrame:
     """Every dataset the course knows, one row each: name, title, modalities, labels, size,
-    licence, access, chapters, and whether it is on disk in the data directory now."""
+    licence, access, chapters, and whether it is on disk in the data directory now.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     rows = []
     for info in read_registry().values():
         rows.append({
@@ -175,7 +193,10 @@ def _on_disk(name: str) -> bool:
 
 
 def has_dataset_files(folder: Path) -> bool:
-    """True if ``folder`` holds anything besides bookkeeping (hidden files, unfinished ``.part`` downloads)."""
+    """True if ``folder`` holds anything besides bookkeeping (hidden files, unfinished ``.part`` downloads).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     folder = Path(folder)
     return folder.is_dir() and any(
         not entry.name.startswith(".") and not entry.name.endswith(".part") for entry in folder.iterdir()
@@ -199,6 +220,8 @@ class Dataset:
     ``ds[i]`` returns ``{"id": ..., <modalities>..., "labels": {...}}``. A file that cannot
     be read raises :class:`DatasetFormatError` naming it; :meth:`validate` checks every
     item and lists the bad ones instead of stopping at the first.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
 
     def __init__(self, name: str, meta: pd.DataFrame, load_item: Callable[[pd.Series], dict],
@@ -264,7 +287,10 @@ def _plain(value):
 
 
 def register_loader(name: str):
-    """Decorator: register ``function(root, **options) -> Dataset`` as the loader of ``name``."""
+    """Decorator: register ``function(root, **options) -> Dataset`` as the loader of ``name``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     def decorate(function):
         _LOADERS[name.lower()] = function
         return function
@@ -288,6 +314,8 @@ def load(name: str, root: str | Path | None = None, **options) -> Dataset:
     from ``root`` (default: ``<data dir>/<name>``); if nothing is there, this fails at once
     with :class:`DatasetNotAvailableError` saying where to get the data and where to put it.
     ``options`` go to the dataset's loader (see its card for what it accepts).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     info = dataset_info(name)
     if info.access == "generated":
@@ -299,7 +327,10 @@ def load(name: str, root: str | Path | None = None, **options) -> Dataset:
 
 
 def require_file(path: Path, dataset: str, expected: str) -> Path:
-    """Return ``path`` if it exists, else raise :class:`DatasetFormatError` saying what was expected."""
+    """Return ``path`` if it exists, else raise :class:`DatasetFormatError` saying what was expected.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     if not Path(path).exists():
         raise DatasetFormatError(f"{dataset}: {path} is missing; expected {expected}")
     return Path(path)
@@ -308,7 +339,10 @@ def require_file(path: Path, dataset: str, expected: str) -> Path:
 def option_names(value, allowed, *, dataset: str, what: str) -> list:
     """A loader option naming one or several choices (``split="train"``,
     ``quadrants=["Q1", "Q2"]``) as a list; a name not in ``allowed`` raises ``ValueError``
-    ``"<dataset>: unknown <what>(s) [...]; choose from <allowed>"``."""
+    ``"<dataset>: unknown <what>(s) [...]; choose from <allowed>"``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     wanted = [value] if isinstance(value, str) else list(value)
     unknown = [v for v in wanted if v not in allowed]
     if unknown:
@@ -319,7 +353,10 @@ def option_names(value, allowed, *, dataset: str, what: str) -> list:
 def warn_skipped(skipped: list[tuple[str, str]], dataset: str, what: str, *, stacklevel: int = 3) -> None:
     """One ``UserWarning`` for the ``(name, reason)`` pairs a loader skipped (none: no warning):
     ``"<dataset>: <n> <what>: <first five names> ... (see ds.skipped)"``. ``stacklevel`` is
-    counted from the loader that calls this (3: the code that called ``load``)."""
+    counted from the loader that calls this (3: the code that called ``load``).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     if skipped:
         shown = ", ".join(name for name, _ in skipped[:5])
         warnings.warn(f"{dataset}: {len(skipped)} {what}: {shown}{' ...' if len(skipped) > 5 else ''} "
@@ -329,7 +366,10 @@ def warn_skipped(skipped: list[tuple[str, str]], dataset: str, what: str, *, sta
 def participant_number(value, *, dataset: str, prefix: str, count: int) -> int:
     """A participant given as a number or a name (``3``, ``"03"``, ``"s03"``, ``"S3"`` with
     ``prefix="s"``) -> ``3``; anything else raises ``ValueError`` naming ``dataset`` and
-    the accepted forms (``1..<count>`` or ``'<prefix>01'``)."""
+    the accepted forms (``1..<count>`` or ``'<prefix>01'``).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     match = re.fullmatch(rf"{re.escape(prefix.lower())}?0*(\d+)", str(value).strip().lower())
     if match is None:
         raise ValueError(f"{dataset}: cannot read {value!r} as a participant (use 1..{count} or '{prefix}01')")
@@ -342,7 +382,10 @@ def select_participants(found: dict[int, Path], subjects, *, dataset: str, prefi
     file), those asked for (one participant or a list, see :func:`participant_number`),
     in participant order; all of them for ``None``. A participant without a file raises
     :class:`DatasetFormatError` naming the missing files (``file_name.format(number)``,
-    e.g. ``"s{:02d}.dat"``) and the folder ``where``."""
+    e.g. ``"s{:02d}.dat"``) and the folder ``where``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     if subjects is None:
         return found
     asked = [subjects] if isinstance(subjects, (int, str)) else subjects

@@ -103,6 +103,8 @@ def fetch(name: str, root: str | Path | None = None, *, force: bool = False, pro
     ChecksumError : a file's sha256 differs from the registry's (the file is deleted).
     UnsafeArchiveError : an archive member would land outside the folder (nothing of that
         archive is moved into place).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     info = info if info is not None else dataset_info(name)
     target = Path(root).expanduser() if root is not None else data_dir(info.name, create=False)
@@ -410,7 +412,10 @@ def _verify(file: DownloadFile, path: Path) -> tuple[str, int]:
 
 
 def archive_kind(path: str | Path) -> str:
-    """``"zip"`` or ``"tar"`` for a file name (or, failing that, its content)."""
+    """``"zip"`` or ``"tar"`` for a file name (or, failing that, its content).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     lower = Path(path).name.lower()
     if lower.endswith(".zip"):
         return "zip"
@@ -467,7 +472,10 @@ def _check_link(archive: Path, member: str, parts: list[str], target: str, links
 
 
 def check_zip(archive: Path, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """Every member of a zip after checking it is safe to unpack."""
+    """Every member of a zip after checking it is safe to unpack.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     members = zf.infolist()
     links = {"/".join(_split(m.filename)) for m in members if _zip_mode(m) and stat.S_ISLNK(_zip_mode(m))}
     for member in members:
@@ -486,7 +494,10 @@ def _zip_mode(member: zipfile.ZipInfo) -> int:
 
 
 def check_tar(archive: Path, tf: tarfile.TarFile) -> list[tarfile.TarInfo]:
-    """Every member of a tar after checking it is safe to unpack."""
+    """Every member of a tar after checking it is safe to unpack.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     members = tf.getmembers()
     links = {"/".join(_split(m.name)) for m in members if m.issym()}
     for member in members:
@@ -512,6 +523,8 @@ def extract_archive(archive: str | Path, target: str | Path) -> list[str]:
     exists already is replaced; a folder that exists already is *merged* into (several
     archives of one dataset may share top-level folders, like RAVDESS's speech and song
     zips, which both hold ``Actor_01/`` ...). On any error nothing is left behind.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     archive, target = Path(archive), Path(target)
     kind = archive_kind(archive)

@@ -44,6 +44,8 @@ def find_dataset_root(root: str | Path, looks_like: Callable[[Path], bool], *, d
     when no folder, or more than one subfolder, looks like the dataset::
 
         emotify: data.csv is missing in /data/emotify (and in its subfolders); expected ...
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     if looks_like(root):
@@ -62,7 +64,10 @@ def find_dataset_root(root: str | Path, looks_like: Callable[[Path], bool], *, d
 def file_stamp(path: str | Path, dataset: str) -> tuple[int, int]:
     """``(modification time in ns, size)`` of a file a loaded dataset reads from: the key
     under which a loader may cache the file's content (a changed file is read again).
-    Raises :class:`DatasetFormatError` if the file has gone since the dataset was loaded."""
+    Raises :class:`DatasetFormatError` if the file has gone since the dataset was loaded.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     try:
         status = Path(path).stat()
     except FileNotFoundError as error:
@@ -79,6 +84,8 @@ def decode_text(raw: bytes, encodings: tuple[str, ...] = CSV_ENCODINGS, *, error
     Each encoding but the last is tried strictly; the last decodes with ``errors``
     (``"replace"``: undecodable bytes become U+FFFD, so this always returns; ``"strict"``:
     ``UnicodeDecodeError`` when none fits). A byte-order mark is dropped by ``"utf-8-sig"``.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     if not encodings:
         raise ValueError("decode_text needs at least one encoding")
@@ -101,6 +108,8 @@ def parse_csv_text(text: str, path: str | Path, *, dataset: str | None = None, e
     keeps them as written); ``strip_values`` strips the spaces around text cells. A file
     pandas cannot parse (truncated inside a quote, empty) raises :class:`DatasetFormatError`
     ``"<dataset>: <path> is not a readable CSV (<why>); expected <expected>"``.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     options = {"dtype": str, "keep_default_na": False, **read_csv_options}
     try:
@@ -127,6 +136,8 @@ def read_csv_text(path: str | Path, *, dataset: str | None = None, expected: str
     Raises :class:`DatasetFormatError` naming the file (after ``dataset: `` when given, and
     followed by ``; expected <expected>``) when it is missing, not text in ``encodings``
     (only with ``errors="strict"``) or not a readable CSV.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     path = Path(path)
     if not path.is_file():
@@ -189,6 +200,8 @@ def load_restricted_pickle(path: str | Path, *, encoding: str = "latin1"):
     ``pickle.load``. ``encoding="latin1"`` reads Python-2 NumPy pickles correctly.
     Raises :class:`DatasetFormatError` naming the file if it is truncated, not a pickle,
     or asks for anything else.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     path = Path(path)
     try:
@@ -202,7 +215,10 @@ def load_restricted_pickle(path: str | Path, *, encoding: str = "latin1"):
 
 
 def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
+    """Hex sha256 of a file, read in chunks.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(chunk_bytes), b""):
@@ -217,6 +233,8 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
     the ``ffmpeg`` program when it is installed. ``sr`` resamples (librosa's soxr resampler).
     Returns ``(audio, sample_rate)``. Raises :class:`DatasetFormatError` naming the file if
     it cannot be decoded, and ``FileNotFoundError`` if it does not exist.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     import soundfile
 

@@ -62,7 +62,10 @@ def _va(valence, arousal) -> tuple[np.ndarray, np.ndarray]:
 
 
 def high_low(values, threshold: float = SAM_MIDPOINT) -> np.ndarray:
-    """1 where ``values > threshold`` (high), else 0 (low). Shape preserved."""
+    """1 where ``values > threshold`` (high), else 0 (low). Shape preserved.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return (np.asarray(values, dtype=np.float64) > threshold).astype(np.int64)
 
 
@@ -70,6 +73,8 @@ def quadrant(valence, arousal, midpoint: float = SAM_MIDPOINT) -> np.ndarray:
     """Russell quadrant ``"Q1".."Q4"`` of each (valence, arousal) pair (see module docstring).
 
     Points exactly on the midpoint count as high. Returns an array of strings.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     v, a = _va(valence, arousal)
     high_v, high_a = v >= midpoint, a >= midpoint
@@ -77,7 +82,10 @@ def quadrant(valence, arousal, midpoint: float = SAM_MIDPOINT) -> np.ndarray:
 
 
 def polarity(valence, low: float = 4.0, high: float = 6.0) -> np.ndarray:
-    """Wang's polarity: ``"negative"`` below ``low``, ``"positive"`` above ``high``, else ``"neutral"``."""
+    """Wang's polarity: ``"negative"`` below ``low``, ``"positive"`` above ``high``, else ``"neutral"``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     v = np.asarray(valence, dtype=np.float64)
     if low >= high:
         raise ValueError(f"polarity: low ({low}) must be below high ({high})")
@@ -85,7 +93,10 @@ def polarity(valence, low: float = 4.0, high: float = 6.0) -> np.ndarray:
 
 
 def nearest_prototype(valence, arousal, prototypes: dict[str, tuple[float, float]]) -> np.ndarray:
-    """Name of the prototype closest (Euclidean, in the VA plane) to each point."""
+    """Name of the prototype closest (Euclidean, in the VA plane) to each point.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     v, a = _va(valence, arousal)
     names = list(prototypes)
     centres = np.array([prototypes[n] for n in names])                       # (K, 2)
@@ -99,6 +110,8 @@ def label_table(valence, arousal) -> pd.DataFrame:
 
     Columns: :data:`LABEL_COLUMNS`. Used by every dataset with dimensional labels so that
     chapters can switch label scheme by column name.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     v, a = _va(valence, arousal)
     v, a = v.ravel(), a.ravel()
@@ -116,7 +129,10 @@ def label_table(valence, arousal) -> pd.DataFrame:
 
 def rescale(values, source: tuple[float, float], target: tuple[float, float] = (1.0, 9.0)) -> np.ndarray:
     """Linearly map ``values`` from the ``source`` range to the ``target`` range (e.g. DEAM's
-    [-1, 1] dynamic annotations or PMEmo's [0, 1] to the 1-9 SAM scale)."""
+    [-1, 1] dynamic annotations or PMEmo's [0, 1] to the 1-9 SAM scale).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     lo, hi = source
     if hi <= lo:
         raise ValueError(f"rescale: empty source range {source}")

@@ -178,7 +178,10 @@ def _rng(seed: int, stream: int, *index: int) -> np.random.Generator:
 
 def sample_plan(seed: int, index: int) -> dict[str, Any]:
     """The musical plan of clip ``index``: every factor of :data:`FACTORS`, the key and the
-    GM program of the melody."""
+    GM program of the melody.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     rng = _rng(seed, 1, index)
     plan: dict[str, Any] = {}
     for name, spec in FACTORS.items():
@@ -196,7 +199,10 @@ def sample_plan(seed: int, index: int) -> dict[str, Any]:
 
 
 def factor_code(name: str, values) -> np.ndarray:
-    """The numeric code of a factor (see :data:`FACTORS`)."""
+    """The numeric code of a factor (see :data:`FACTORS`).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     spec = FACTORS[name]
     if "levels" in spec:
         mapping = dict(zip(spec["levels"], spec["codes"]))
@@ -206,7 +212,10 @@ def factor_code(name: str, values) -> np.ndarray:
 
 def factor_moments(name: str) -> tuple[float, float]:
     """Mean and standard deviation of a factor's code under the sampling distribution (the
-    population, not the sample: a clip's standardised factors do not depend on the others)."""
+    population, not the sample: a clip's standardised factors do not depend on the others).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     spec = FACTORS[name]
     if "levels" in spec:
         codes = np.asarray(spec["codes"], dtype=np.float64)
@@ -219,7 +228,10 @@ def factor_moments(name: str) -> tuple[float, float]:
 
 
 def standardised_factors(plans: pd.DataFrame) -> pd.DataFrame:
-    """``(code - population mean) / population sd`` of every factor, one column each."""
+    """``(code - population mean) / population sd`` of every factor, one column each.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     out = {}
     for name in FACTORS:
         mean, sd = factor_moments(name)
@@ -235,6 +247,8 @@ def emotion_model(plans: pd.DataFrame, seed: int, *, noise: bool = True) -> pd.D
     from stream 3), both clipped to [1, 9]. ``plans`` needs a ``clip_index`` column (the
     noise of clip ``i`` is the same whatever else is in the table). With ``noise=False``
     the noise-free part (what the factors explain).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     z = standardised_factors(plans)
     valence = 5.0 + sum(EMOTION_WEIGHTS[f][0] * z[f] for f in FACTORS)
@@ -317,6 +331,8 @@ def compose(plan: dict[str, Any], seconds: float, rng: np.random.Generator) -> p
     * bass (texture 3): the chord root two octaves below the melody, once per chord;
     * every part: sounding length = articulation ratio x time to the next onset, velocity
       from loudness and dynamics. All notes end before ``seconds - 0.25`` s.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     beat = 60.0 / float(plan["tempo"])
     end = max(seconds - 0.25, 0.2)
@@ -393,7 +409,10 @@ def balance_gain(program: int, engine: str, sr: int) -> float:
 def render_clip(notes: pd.DataFrame, *, tempo: float, seconds: float, sr: int, engine: str) -> np.ndarray:
     """Audio of one clip (float32, exactly ``ceil(seconds * sr)`` samples): each part
     rendered with ``engine`` and mixed with its :func:`balance_gain`; a mix that would clip
-    is scaled as a whole to a peak of 0.99 (rare)."""
+    is scaled as a whole to a peak of 0.99 (rare).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     from mer_lessons.data.render import notes_to_midi, render_midi
 
     n_samples = int(math.ceil(seconds * sr))
@@ -444,7 +463,10 @@ OPPOSITE_VALENCE = {"Q1": ("Q2", "Q3"), "Q2": ("Q1", "Q4"), "Q3": ("Q1", "Q4"), 
 
 
 def write_lyrics(quadrant: str, rng: np.random.Generator, *, lines: int = 2) -> str:
-    """``lines`` template lines (joined by " / ") using emotion words of ``quadrant``."""
+    """``lines`` template lines (joined by " / ") using emotion words of ``quadrant``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     words = LYRIC_WORDS[quadrant]
     out = []
     for _ in range(lines):
@@ -459,7 +481,10 @@ def make_lyrics(clips: pd.DataFrame, seed: int, contradiction: float) -> pd.Data
     """Lyrics of every clip. Exactly ``round(contradiction * n_clips)`` clips contradict
     their music: those with the smallest draw ``u`` (one uniform per clip, stream 4) take
     their words from a random opposite-valence quadrant; the others from the quadrant of
-    the clip's true valence/arousal."""
+    the clip's true valence/arousal.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     rows, draws = [], []
     for i in clips["clip_index"]:
         draws.append(_rng(seed, 4, i).random())
@@ -498,7 +523,10 @@ FELT_NOISE_SD = 0.6
 
 
 def sample_subjects(seed: int, n_subjects: int) -> pd.DataFrame:
-    """One row per listener: subject id and their rating and physiology parameters."""
+    """One row per listener: subject id and their rating and physiology parameters.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     rows = []
     s = SUBJECT_SPREAD
     for j in range(n_subjects):
@@ -521,7 +549,10 @@ def sample_subjects(seed: int, n_subjects: int) -> pd.DataFrame:
 
 
 def rate_trials(clips: pd.DataFrame, subjects: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """One row per (clip, listener): the rating (valence, arousal) and the felt emotion."""
+    """One row per (clip, listener): the rating (valence, arousal) and the felt emotion.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     rows = []
     for _, clip in clips.iterrows():
         for j, subj in subjects.iterrows():
@@ -614,7 +645,10 @@ def _check_options(seed, n_clips, n_subjects, clip_seconds, sr, lyrics_contradic
 def cache_key(*, seed: int, n_clips: int, n_subjects: int, clip_seconds: float, sr: int,
               lyrics_contradiction: float, engine: str) -> str:
     """Folder name of one build: every option that changes the files, the resolved render
-    engine (``fluidsynth`` or ``additive``) and :data:`GENERATOR_VERSION`."""
+    engine (``fluidsynth`` or ``additive``) and :data:`GENERATOR_VERSION`.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return (f"v{GENERATOR_VERSION}-seed{seed}-clips{n_clips}-subjects{n_subjects}-"
             f"{clip_seconds:g}s-{sr}hz-lyrics{lyrics_contradiction:g}-{engine}")
 
@@ -635,6 +669,8 @@ def build(folder: Path, *, seed: int, n_clips: int, n_subjects: int, clip_second
 
     ``engine`` must be resolved (``"fluidsynth"`` or ``"additive"``). Deterministic: the
     same options give byte-identical files, except ``manifest.json``'s build time.
+
+    Taught in ``07_hao_realtime_fusion``.
     """
     import soundfile
 
@@ -821,6 +857,8 @@ def load_mini(root: str | Path | None = None, *, seed: int = 0, n_clips: int = 1
     scheme columns of :func:`mer_lessons.data.labels.label_table`, lyrics_quadrant,
     lyrics_contradicts and ``fold`` (0-4 by clip: group folds for clip-independent
     splits; use ``subject`` for subject-independent ones).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     from mer_lessons.data.render import resolve_engine
 

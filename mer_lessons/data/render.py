@@ -95,6 +95,8 @@ def notes_frame(notes: Any, *, program: int = 0) -> pd.DataFrame:
     ------
     ValueError naming the column and the first offending row: missing columns, non-finite
     or negative times, pitches outside 0-127 or not whole numbers, velocities outside 1-127.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     frame = _as_frame(notes)
     if "onset" not in frame.columns and "start" in frame.columns:
@@ -183,6 +185,8 @@ def notes_to_midi(notes: Any, *, tempo: float = 120.0, program: int = 0):
     ``part`` column, one per part instead, named after it (so a four-voice chorale keeps
     its soprano, alto, tenor and bass tracks). Times stay in seconds: the tempo only sets
     how the file counts beats, so write the tempo the notes were timed at.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     import pretty_midi
 
@@ -217,6 +221,8 @@ def midi_to_notes(pm_or_path: Any) -> pd.DataFrame:
     Raises
     ------
     DatasetFormatError naming the file when it is missing or not a readable Standard MIDI File.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     pm = _as_pretty_midi(pm_or_path)
     rows = []
@@ -253,7 +259,10 @@ def _as_pretty_midi(pm_or_path: Any):
 
 
 def write_midi(pm, path: str | PathLike) -> Path:
-    """Write a ``PrettyMIDI`` to ``path`` (parent folders created); return the path."""
+    """Write a ``PrettyMIDI`` to ``path`` (parent folders created); return the path.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pm.write(str(path))
@@ -264,7 +273,10 @@ def write_midi(pm, path: str | PathLike) -> Path:
 
 
 def default_soundfont() -> Path:
-    """The General MIDI soundfont that ships with pretty_midi (``TimGM6mb.sf2``)."""
+    """The General MIDI soundfont that ships with pretty_midi (``TimGM6mb.sf2``).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     import pretty_midi
 
     return Path(pretty_midi.__file__).resolve().parent / "TimGM6mb.sf2"
@@ -292,6 +304,8 @@ def resolve_engine(engine: str = "auto") -> str:
 
     Raises ValueError for an unknown engine and RuntimeError (with the install commands)
     when ``"fluidsynth"`` is asked for but not available.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     if engine not in ENGINES:
         raise ValueError(f"render engine must be one of {ENGINES}, got {engine!r}")
@@ -326,6 +340,8 @@ def render_midi(pm: Any, *, sr: int = 16000, engine: str = "auto", soundfont: st
     ValueError (bad engine/sr/tail, a MIDI without notes), RuntimeError (FluidSynth asked
     for but not installed), FileNotFoundError (soundfont missing), DatasetFormatError
     (unreadable MIDI file).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
 
     if isinstance(pm, (pd.DataFrame, list, np.ndarray)):
@@ -408,7 +424,10 @@ _ADDITIVE_LEVEL = 0.25
 
 
 def family_timbre(program: int) -> dict[str, Any]:
-    """The additive synth's timbre for a GM program (its family: program // 8)."""
+    """The additive synth's timbre for a GM program (its family: program // 8).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     if not 0 <= int(program) <= 127:
         raise ValueError(f"GM program must be 0-127, got {program!r}")
     return FAMILY_TIMBRE[int(program) // 8]

@@ -117,6 +117,8 @@ def load_amigos(root, *, subjects: Iterable | None = None, include_long: bool = 
     Returns a :class:`Dataset` with the extra attribute ``skipped`` (see module doc).
     Raises :class:`DatasetFormatError` naming the file when no file is found, a file is
     truncated or not a MATLAB file, or a variable is missing or malformed.
+
+    Taught in ``06_physiological_signals``.
     """
     root = Path(root)
     files = _find_files(root, subjects)

@@ -86,7 +86,10 @@ def _find(root: Path, relatives) -> Path | None:
 
 
 def subset_of(song_id: int) -> str:
-    """MediaEval campaign a DEAM song id belongs to: '2013' (1-1000), '2014' (1001-2000), '2015' (2001-)."""
+    """MediaEval campaign a DEAM song id belongs to: '2013' (1-1000), '2014' (1001-2000), '2015' (2001-).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return "2013" if song_id <= 1000 else "2014" if song_id <= 2000 else "2015"
 
 
@@ -166,6 +169,8 @@ def load_deam(root, *, sr: int | None = None, curves: bool = True) -> Dataset:
 
     ``meta``: ``id`` (the song id as a string), ``song_id``, ``subset``, the static label
     columns of the release, ``audio_file``, ``n_curve_frames`` and the label-table columns.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     averaged = _find(root, (Path("annotations") / AVERAGED, Path("DEAM_Annotations") / "annotations" / AVERAGED,

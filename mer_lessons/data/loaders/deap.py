@@ -125,6 +125,8 @@ def load_deap(root, *, subjects: Iterable | None = None, baseline: str = "remove
     items are accessed: iterate in ``meta`` order, participant by participant. Raises
     :class:`DatasetFormatError` naming the file for a missing folder, a truncated or unsafe
     pickle, or arrays of the wrong shape.
+
+    Taught in ``06_physiological_signals``.
     """
     root = Path(root)
     if baseline not in BASELINE_MODES:

@@ -78,7 +78,10 @@ EXPECTED_NAME = ("speaker (2 digits), text code (a01 ... b10), emotion letter (W
 
 
 def decode_name(stem: str) -> dict:
-    """Decode an EmoDB file stem (``03a01Fa``) into its fields; ``ValueError`` saying what is wrong."""
+    """Decode an EmoDB file stem (``03a01Fa``) into its fields; ``ValueError`` saying what is wrong.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     match = _NAME.match(stem)
     if not match:
         raise ValueError(f"not of the form {EXPECTED_NAME}")
@@ -114,6 +117,8 @@ def read_recognition(path: Path) -> dict[str, float]:
     The file is Latin-1, whitespace-separated, with a header naming the columns ``Satz``
     (the file name) and ``erkannt`` (recognised, %), decimal commas, and stray non-breaking
     spaces; a file without those columns raises :class:`DatasetFormatError` naming it.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     lines = [line.split() for line in path.read_text(encoding="latin-1").splitlines() if line.strip()]
     if not lines or "Satz" not in lines[0] or "erkannt" not in lines[0]:
@@ -146,6 +151,8 @@ def load_emodb(root, *, sr: int | None = None, skip_malformed: bool = False) -> 
     ``meta``: ``id`` (the file stem), ``path``, ``subject`` (speaker code), ``sex``, ``age``,
     ``text_code``, ``text``, ``emotion`` (English), ``emotion_letter``, ``emotion_german``,
     ``version`` and ``recognition`` (%, NaN without ``erkennung.txt``). Label: emotion.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     wav = _wav_folder(root)

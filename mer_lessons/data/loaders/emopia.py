@@ -62,7 +62,10 @@ NOTE_COLUMNS = ("onset", "duration", "pitch", "velocity")
 
 
 def clip_stem(name: str) -> str:
-    """A clip name without ``.mid``, also when the extension was cut short (``"Q1_x_14."``)."""
+    """A clip name without ``.mid``, also when the extension was cut short (``"Q1_x_14."``).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return re.sub(r"\.(m(i(d)?)?)?$", "", str(name).strip())
 
 
@@ -70,6 +73,8 @@ def parse_clip_name(name: str) -> tuple[str, str, int] | None:
     """``"Q1__8v0MFBZoco_0.mid"`` -> ``("Q1", "_8v0MFBZoco", 0)``; None if it does not match.
 
     Accepts the name with ``.mid``, without it, or with a cut-short extension (``"...14."``).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     match = CLIP_NAME.match(clip_stem(name))
     if match is None:
@@ -82,6 +87,8 @@ def read_notes(path: str | Path) -> pd.DataFrame:
     """The notes of a MIDI file: DataFrame ``onset, duration, pitch, velocity``, sorted by onset.
 
     Raises :class:`DatasetFormatError` naming the file if pretty_midi cannot read it.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     import pretty_midi
 
@@ -143,6 +150,8 @@ def load_emopia(root, *, split=None, quadrants=None) -> Dataset:
     ``label.csv``, empty when absent) and ``midi_path``. Items: ``midi_path`` and ``notes``.
     Labels: ``quadrant, high_valence, high_arousal``. ``ds.skipped`` lists ``(name, reason)``
     for files and label rows that could not become items.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = _find_root(Path(root))
     label_path = root / "label.csv"

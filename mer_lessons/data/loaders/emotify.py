@@ -63,7 +63,10 @@ AUDIO_FOLDERS = ("", "emotifymusic")
 
 
 def audio_file_number(track_id: int) -> int:
-    """The number of a track's mp3 inside its genre folder: ``(track_id - 1) % 100 + 1``."""
+    """The number of a track's mp3 inside its genre folder: ``(track_id - 1) % 100 + 1``.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     return (int(track_id) - 1) % 100 + 1
 
 
@@ -78,7 +81,10 @@ def _column_name(name: str) -> str:
 
 
 def read_ratings(path: Path) -> pd.DataFrame:
-    """``data.csv`` as a clean table, one row per rating (see :data:`COLUMNS`)."""
+    """``data.csv`` as a clean table, one row per rating (see :data:`COLUMNS`).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     text, _ = decode_text(path.read_bytes())
     table = parse_csv_text(text, path, dataset="emotify", column_name=_column_name, skipinitialspace=True)
     missing = [c for c in COLUMNS if c not in table.columns]
@@ -143,6 +149,8 @@ def load_emotify(root, *, per_participant: bool = False, genres=None, require_au
     ``audio`` (float32 mono) and ``sr``. ``ds.ratings`` is the per-rating table (columns
     ``rating, track_id, genre``, the GEMS 0/1 answers, ``mood, liked, disliked, age, gender,
     mother_tongue``); ``ds.skipped`` lists mp3 files that no rating refers to.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = _find_root(Path(root))
     ratings = read_ratings(root / "data.csv")

@@ -91,6 +91,8 @@ def load_fourq(root, *, quadrants=None, require_audio: bool = False, sr: int | N
     ``audio_path, has_audio``. Items: ``audio`` (float32 mono) and ``sr``. Labels:
     ``quadrant, high_valence, high_arousal``. ``ds.skipped`` lists mp3 files without a
     matching CSV row, ``(file, reason)``.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = _find_root(Path(root))
     source = root / METADATA if (root / METADATA).exists() else root / ANNOTATIONS

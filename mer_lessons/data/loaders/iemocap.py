@@ -76,7 +76,10 @@ _TRANSCRIPT = re.compile(r"^(Ses\d{2}[FM]_\S+)\s+\[\s*(\d+(?:\.\d+)?)\s*-\s*(\d+
 
 
 def parse_evaluation(path: Path) -> list[dict]:
-    """The summary lines of one ``EmoEvaluation`` file, one dict per utterance."""
+    """The summary lines of one ``EmoEvaluation`` file, one dict per utterance.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -114,7 +117,10 @@ def parse_evaluation(path: Path) -> list[dict]:
 
 
 def parse_transcription(path: Path) -> dict[str, str]:
-    """utterance id -> text, from one ``transcriptions/<dialog>.txt`` file."""
+    """utterance id -> text, from one ``transcriptions/<dialog>.txt`` file.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -152,6 +158,8 @@ def load_iemocap(root, *, sr: int | None = None, sessions=None, merge_excited: b
     ``subject`` ("Ses01F"), ``speaker_sex``, ``start``/``end`` (s, within the dialog),
     ``emotion_code``, ``emotion``, ``emotion_name``, ``valence_1to5``, ``arousal_1to5``,
     ``dominance_1to5``, ``dominance`` (1-9), ``text``, ``path`` and the label-table columns.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     base = _base_folder(root)

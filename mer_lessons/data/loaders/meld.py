@@ -103,6 +103,8 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
     """Decode a CSV's bytes: UTF-8 (with or without BOM), else cp1252, else Latin-1.
 
     Returns ``(text, encoding)``. Latin-1 never fails, so this always returns.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     text, encoding = decode_text(raw, ("utf-8-sig", "cp1252", "latin-1"), errors="strict")
     return text, ("utf-8" if encoding == "utf-8-sig" else encoding)
@@ -121,7 +123,10 @@ def _repair_mojibake(match: re.Match) -> str:
 def clean_text(text: str, normalise: bool = True) -> str:
     """Repair MELD's text: mojibake (``"â\\x80\\x99"`` -> ``"’"``), cp1252 punctuation stored
     as C1 control characters (``"\\x92"`` -> ``"’"``); with ``normalise`` also typographic
-    quotes, dashes, ellipses and no-break spaces to ASCII. Strips surrounding spaces."""
+    quotes, dashes, ellipses and no-break spaces to ASCII. Strips surrounding spaces.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     text = _MOJIBAKE.sub(_repair_mojibake, text)
     text = "".join(bytes([ord(c)]).decode("cp1252", errors="ignore") if "\x80" <= c <= "\x9f" else c
                    for c in text)
@@ -134,6 +139,8 @@ def parse_time(value: str) -> float:
     """``"00:16:16,059"`` (or ``"0:16:16,059"``, ``"00:16:16.059"``) -> seconds (976.059).
 
     Raises ``ValueError`` for anything else.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     match = _TIME.match(str(value))
     if match is None:
@@ -223,6 +230,8 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     ``audio`` (float32 mono) with ``sr``. Labels: ``emotion``, ``sentiment``, ``kirar3``.
     Extra attributes: ``ds.encodings`` (CSV -> encoding used), ``ds.skipped``
     (``(file, reason)`` for clips that no CSV lists).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = _find_root(Path(root))
     splits = list(SPLITS) if split is None else option_names(split, list(SPLITS), dataset="meld", what="split")

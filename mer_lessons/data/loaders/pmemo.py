@@ -127,6 +127,8 @@ def parse_lrc(text: str) -> list[tuple[float, str]]:
     * ID tags such as ``[ti:...]``, ``[ar:...]``, ``[offset:...]`` and untagged lines are skipped.
     * Credit lines ("作词 : ...", "作曲 : ...", "Composer: ...") and empty lines (instrumental
       gaps) are dropped: they are not lyrics.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     pairs: list[tuple[float, str]] = []
     for raw_line in text.splitlines():
@@ -195,6 +197,8 @@ def load_pmemo(root, *, sr: int | None = None, eda: bool = True) -> Dataset:
     ``arousal_mean_01``/``valence_mean_01`` (original [0, 1] labels, plus ``*_std_01`` when
     ``static_annotations_std.csv`` is present), ``has_lyrics``, ``has_eda``,
     ``n_curve_frames`` and the label-table columns (valence/arousal rescaled to 1-9).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     base = _base_folder(root)

@@ -60,7 +60,10 @@ EXPECTED_NAME = "MM-VC-EE-II-SS-RR-AA (seven two-digit codes, e.g. 03-01-06-01-0
 
 
 def decode_name(stem: str, folder_actor: int | None = None) -> dict:
-    """Decode a RAVDESS file stem into its fields; ``ValueError`` saying what is wrong."""
+    """Decode a RAVDESS file stem into its fields; ``ValueError`` saying what is wrong.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     match = _NAME.match(stem)
     if not match:
         raise ValueError(f"not of the form {EXPECTED_NAME}")
@@ -120,6 +123,8 @@ def load_ravdess(root, *, sr: int | None = None, vocal_channels=("speech", "song
     ``meta``: ``id`` (the file stem), ``path``, ``subject`` ("Actor_01"), ``actor``, ``sex``,
     ``modality``, ``vocal_channel``, ``emotion``, ``emotion_code``, ``intensity``,
     ``statement``, ``statement_code``, ``repetition``. Labels: emotion and intensity.
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     unknown = set(vocal_channels) - set(VOCAL_CHANNELS.values())

@@ -97,7 +97,10 @@ def _extract_phrases(archive: Path, base: Path, wanted: dict[str, Path]) -> None
 
 
 def read_notes(path) -> pd.DataFrame:
-    """The notes of a MIDI file as a DataFrame (onset, duration in s; pitch, velocity), drums left out."""
+    """The notes of a MIDI file as a DataFrame (onset, duration in s; pitch, velocity), drums left out.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
     import pretty_midi
 
     path = Path(path)
@@ -127,6 +130,8 @@ def load_vgmidi(root, *, extract: bool = True) -> Dataset:
     ``meta``: ``id`` ("<piece id>_<phrase>"), ``piece_id``, ``phrase``, ``series``,
     ``console``, ``game``, ``piece``, ``midi`` (as in the CSV), ``midi_path``,
     ``valence_sign``, ``arousal_sign`` and the label-table columns (signs at 3 and 7).
+
+    Taught in ``04_emotion_models_and_datasets``.
     """
     root = Path(root)
     base, csv = _base_folder(root)
