@@ -10,10 +10,11 @@ threads spin too); ``--competitor python`` uses a pure-Python spin loop on one c
 which slows torch's defaults down less often. The configurations:
 
 * ``torch defaults``: no ``mer_lessons`` import, ``OMP_WAIT_POLICY`` and the thread-count
-  variables unset: torch's OpenMP threads spin while they wait for work;
+  variables unset: as many threads as cores, spinning while they wait for work;
 * ``course policy``: ``import mer_lessons`` first (``mer_lessons/cpu.py``: PASSIVE wait
-  policy, threads = usable CPUs), then torch;
-* ``policy, 1 thread``: the same with the user override ``OMP_NUM_THREADS=1``.
+  policy, one thread less than the usable CPUs, at least one), then torch;
+* ``passive, all CPUs``: the PASSIVE wait policy with as many threads as cores
+  (``OMP_NUM_THREADS`` set to ``os.cpu_count()``): why the policy also leaves a core free.
 
 Each time is the median of ``--repeats`` runs (the slowest busy run is shown too: the
 spinning slowdown comes and goes). It
@@ -97,13 +98,14 @@ def job_environment() -> dict[str, str]:
 CONFIGURATIONS = (
     ("torch defaults", "default", {}),
     ("course policy", "policy", {}),
-    ("policy, 1 thread", "policy", {"OMP_NUM_THREADS": "1"}),
+    ("passive, all CPUs", "policy", {"OMP_NUM_THREADS": "all"}),
 )
 
 
 def run_job(config: str, steps: int, timeout: float, extra: dict[str, str] | None = None) -> dict:
     """One training job in a fresh process: ``{"seconds": ..., "threads": ...}`` or ``{"timeout": T}``."""
-    env = {**job_environment(), **(extra or {})}
+    extra = {k: (str(os.cpu_count() or 1) if v == "all" else v) for k, v in (extra or {}).items()}
+    env = {**job_environment(), **extra}
     try:
         result = subprocess.run([sys.executable, "-c", JOB, config, str(steps)], capture_output=True,
                                 text=True, env=env, timeout=timeout)
@@ -180,12 +182,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     reference = rows[0][1]
-    print(f"| {'configuration':<16} | {'threads':>7} | {'alone':>8} | {'busy':>8} | {'busy, worst':>11} "
+    print(f"| {'configuration':<17} | {'threads':>7} | {'alone':>8} | {'busy':>8} | {'busy, worst':>11} "
           f"| {'busy/alone':>10} | {'busy/defaults alone':>19} |")
-    print(f"|{'-' * 18}|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|{'-' * 12}:|{'-' * 11}:|{'-' * 20}:|")
+    print(f"|{'-' * 19}|{'-' * 8}:|{'-' * 9}:|{'-' * 9}:|{'-' * 12}:|{'-' * 11}:|{'-' * 20}:|")
     for label, alone, busy in rows:
         worst = f"{busy['worst']:.2f} s" if "worst" in busy else _seconds(busy)
-        print(f"| {label:<16} | {alone.get('threads', '?'):>7} | {_seconds(alone):>8} | {_seconds(busy):>8} "
+        print(f"| {label:<17} | {alone.get('threads', '?'):>7} | {_seconds(alone):>8} | {_seconds(busy):>8} "
               f"| {worst:>11} | {_ratio(alone, busy)[0]:>10} | {_ratio(reference, busy)[0]:>19} |")
     print()
     print(f"total {time.perf_counter() - started:.0f} s; medians of {args.repeats} runs; "

@@ -534,7 +534,10 @@ def ablation_grid(configurations: Mapping[str, Mapping[str, Any]], ds, trials: S
         summary.update({k: v for k, v in config.items() if k not in ("model", "sampler")})
         rows.append(pd.Series(summary, name=name))
         per_window[name] = w
-    return pd.DataFrame(rows), per_window
+    table = pd.DataFrame(rows)
+    for column in ("windows", "processed"):
+        table[column] = table[column].astype(int)
+    return table, per_window
 
 
 # --------------------------------------------------------------------------- online adaptation
