@@ -27,7 +27,7 @@ then puts weight 1 on the single step).
 :data:`SEQUENCE_MODELS` maps our model names to constructors ``(in_dim, n_classes) ->
 nn.Module``; :func:`count_parameters` counts trainable parameters.
 
-Taught in ``07_hao_realtime_fusion``, next to :class:`mer_lessons.models.hao.HaoRecognizer`.
+Taught in ``08_hao_realtime_fusion``, next to :class:`mer_lessons.models.hao.HaoRecognizer`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from typing import Callable, Dict, Sequence, Union
 
 import torch
 from torch import nn
+
+from mer_lessons.models.blocks import AdditiveAttentionPooling
 
 from mer_lessons.papers.hao import TABLE3 as _HAO_TABLE3
 
@@ -98,7 +100,7 @@ class GRUClassifier(nn.Module):
     state at ``T`` concatenated with the backward state at ``t = 0``), optional dropout and
     one ``Linear`` layer.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, bidirectional: bool = False,
@@ -126,7 +128,7 @@ class BiGRUClassifier(GRUClassifier):
 
     Paper: no architecture given. We: as :class:`GRUClassifier`, both directions.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, dropout: float = 0.0):
@@ -149,7 +151,7 @@ class CNNClassifier(nn.Module):
     The model is (almost) translation-invariant in time: it detects *local* patterns
     (onsets, rises, steps) wherever they occur.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, channels: Sequence[int] = (32, 64),
@@ -176,7 +178,8 @@ class CNNClassifier(nn.Module):
 
 @_cite("LSTM + Attention")
 class LSTMAttentionClassifier(nn.Module):
-    """LSTM followed by additive (Bahdanau-style) attention pooling over time.
+    """LSTM followed by additive (Bahdanau-style) attention pooling over time
+    (:class:`mer_lessons.models.blocks.AdditiveAttentionPooling`).
 
     Shapes: ``x`` ``(B, T, in_dim)`` -> LSTM states ``H`` ``(B, T, hidden)``; scores
     ``e_t = v^T tanh(W h_t + b)`` ``(B, T)``; weights ``alpha = softmax_t(e)`` ``(B, T)``
@@ -190,7 +193,7 @@ class LSTMAttentionClassifier(nn.Module):
     with an ``attn_dim``-wide (default ``hidden``) scoring layer, optional dropout and one
     ``Linear`` layer. With ``T = 1`` the single weight is exactly 1.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, hidden: int = 64, attn_dim: Union[int, None] = None,
@@ -199,17 +202,14 @@ class LSTMAttentionClassifier(nn.Module):
         self.in_dim = in_dim
         attn_dim = hidden if attn_dim is None else attn_dim
         self.rnn = nn.LSTM(in_dim, hidden, batch_first=True)
-        self.attn_proj = nn.Linear(hidden, attn_dim)
-        self.attn_v = nn.Linear(attn_dim, 1, bias=False)
+        self.pool = AdditiveAttentionPooling(hidden, attn_dim)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, n_classes)
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
         _check_input(x, self.in_dim)
         h, _ = self.rnn(x)                                            # (B, T, H)
-        scores = self.attn_v(torch.tanh(self.attn_proj(h))).squeeze(-1)  # (B, T)
-        alpha = torch.softmax(scores, dim=1)
-        context = torch.bmm(alpha.unsqueeze(1), h).squeeze(1)        # (B, H)
+        context, alpha = self.pool(h)                                 # (B, H), (B, T)
         logits = self.head(self.dropout(context))
         return (logits, alpha) if return_attention else logits
 
@@ -228,7 +228,7 @@ class CNNRNNClassifier(nn.Module):
     (local patterns, no down-sampling so ``T = 1`` works), one GRU layer, the last time
     step's hidden state, optional dropout and one ``Linear`` layer.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, in_dim: int, n_classes: int, channels: int = 32, hidden: int = 64,
@@ -260,6 +260,6 @@ SEQUENCE_MODELS: Dict[str, Callable[[int, int], nn.Module]] = {
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable, by default) parameters of ``model``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

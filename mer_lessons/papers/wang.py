@@ -23,7 +23,8 @@ text quotes are kept, as claims.
 
 Citation: the text prints the author, the title, the DOI (10.18280/ts.420446), the
 publisher (IIETA) and the dates (available online 14 August 2025, copyright 2025). The
-journal's name, volume and pages are **not printed** in the text and stay ``None``.
+journal (IIETA's *Traitement du Signal*), volume 42, issue 4 and pages 2389-2399 are not in
+the text: they come from the publisher's page for this DOI.
 
 What does not add up in the paper:
 
@@ -57,10 +58,11 @@ KEY = "wang"
 CITATION = Citation(
     authors=("Wang, Shan",),
     title="Music Emotion Recognition and Modeling Based on Multimodal Signal Fusion",
-    venue=None,
+    venue="Traitement du Signal",
     year=2025,
     doi="10.18280/ts.420446",
-    not_in_text=("venue", "volume", "pages"),
+    volume="42(4)",
+    pages="2389-2399",
 )
 
 #: The notebook that will teach this paper (planned).
