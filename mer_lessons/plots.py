@@ -3,6 +3,10 @@
 Every function draws on an ``ax`` it is given (or a new one) and returns it, so notebooks
 can combine panels. Figures are sized to stay small when notebooks are committed with
 their outputs. Used from ``01_sound_and_fourier`` on.
+
+The ``interactive_*`` builders make plotly figures (optional extra ``plots``) to explore
+rather than look at; :func:`show_interactive` stores each with a static PNG twin, so the
+notebook still shows it where no kernel runs (GitHub).
 """
 
 from __future__ import annotations
@@ -206,3 +210,399 @@ def signal_traces(signals: dict, *, seconds: float | None = None, height: float 
     if title:
         axes[0, 0].set_title(title)
     return fig, axes[:, 0]
+
+
+# --------------------------------------------------------------------------- interactive (plotly)
+#
+# Plotly is the optional extra ``plots`` (``pip install "mer_lessons[plots]"``; Colab's
+# bootstrap and requirements.txt install it). Each builder returns a
+# ``plotly.graph_objects.Figure`` and remembers a matplotlib twin drawing the same data;
+# :func:`show_interactive` stores both in ONE output: the plotly JSON (no plotly.js inside)
+# and a small PNG. JupyterLab's plotly renderer (shipped in the plotly wheel) shows the PNG
+# and swaps in the interactive figure under the mouse; GitHub and nbconvert, which cannot run
+# plotly, show the PNG; Colab gets plotly's "colab" renderer (plotly.js from the CDN).
+
+#: Most points :func:`interactive_scatter` keeps (a seeded random sample beyond that).
+MAX_POINTS = 2000
+#: Most time frames and frequency rows :func:`interactive_spectrogram` keeps (block maxima).
+MAX_FRAMES = 400
+MAX_BINS = 128
+#: Colours of categories (matplotlib's tab10, so the PNG and the interactive figure agree).
+CATEGORY_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+#: A numeric ``color`` column with at most this many distinct values is drawn as categories.
+MAX_CATEGORIES = 10
+#: The one line :func:`show_interactive` prints when plotly is not installed.
+PLOTLY_MISSING = 'plotly is not installed (pip install "mer_lessons[plots]"): showing the static figure only.'
+
+_TEMPLATE = "plotly_white"
+_STATIC_ATTRIBUTE = "_mer_static"
+
+
+def _plotly():
+    """``plotly.graph_objects``, or ``None`` when plotly is not installed."""
+    try:
+        import plotly.graph_objects as go
+    except ImportError:
+        return None
+    return go
+
+
+class _StaticOnly:
+    """What a builder returns without plotly: the static twin, shown by :func:`show_interactive`."""
+
+    def __init__(self, draw, title):
+        self._draw = draw
+        self._title = title
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise ImportError(f"{PLOTLY_MISSING} ({name!r} needs a plotly figure)")
+
+    def _repr_png_(self):
+        return _png(self._draw)
+
+
+def _finish(fig, draw, title):
+    """Attach the matplotlib twin ``draw`` to a plotly figure, or stand in for it."""
+    if fig is None:
+        return _StaticOnly(draw, title)
+    object.__setattr__(fig, _STATIC_ATTRIBUTE, draw)
+    return fig
+
+
+def _png(static) -> bytes:
+    """PNG bytes of a matplotlib Figure/Axes, or of what a callable returns; closed after."""
+    import io
+
+    from PIL import Image
+
+    drawn = static() if callable(static) else static
+    fig = getattr(drawn, "figure", drawn)  # an Axes -> its Figure
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"show_interactive: static must be a matplotlib Figure, Axes or a function returning one, "
+                        f"got {type(drawn).__name__}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    if "matplotlib.pyplot" in __import__("sys").modules:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)  # a pyplot figure would otherwise be shown a second time by the inline backend
+    # a 128-colour palette PNG is 3-5 times smaller than RGBA and looks the same at this size
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB").quantize(colors=128)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _base64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _new_static_figure(width: float, height: float):
+    """A matplotlib Figure outside pyplot (never displayed by the inline backend on its own)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=FIGURE_DPI)
+    return fig, fig.add_subplot()
+
+
+def _is_categorical(values) -> bool:
+    import pandas as pd
+
+    values = pd.Series(values)
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return True
+    return values.nunique() <= MAX_CATEGORIES
+
+
+def _hover_column(values) -> list:
+    import pandas as pd
+
+    values = pd.Series(values)
+    if pd.api.types.is_float_dtype(values):
+        return [None if v != v else float(f"{v:.4g}") for v in values.tolist()]
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.tolist()
+    return values.astype(str).tolist()
+
+
+def _va_plane_shapes(fig) -> None:
+    for position in ("x", "y"):
+        fig.add_shape(type="line", line={"color": "gray", "width": 1}, layer="below",
+                      **({"x0": 5, "x1": 5, "y0": 1, "y1": 9} if position == "x" else
+                         {"x0": 1, "x1": 9, "y0": 5, "y1": 5}))
+    for text, (x, y) in {"Q1": (8.6, 8.6), "Q2": (1.4, 8.6), "Q3": (1.4, 1.4), "Q4": (8.6, 1.4)}.items():
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font={"color": "gray"})
+    fig.update_xaxes(range=[1, 9])
+    fig.update_yaxes(range=[1, 9], scaleanchor="x", scaleratio=1)
+
+
+def interactive_scatter(frame, x: str, y: str, *, color: str | None = None, hover=(), title: str | None = None,
+                        plane: bool | None = None, max_points: int = MAX_POINTS):
+    """Scatter two columns of a DataFrame with a hover box per point; returns a plotly Figure.
+
+    ``frame``: one row per point (e.g. one per clip x listener). ``x``, ``y``: column names.
+    ``color``: a column that colours the points: text, booleans or numbers with at most
+    :data:`MAX_CATEGORIES` distinct values become one trace per category (click the legend
+    to hide or show one); other numbers use a continuous scale with a colour bar. ``hover``:
+    more columns shown in the hover box (e.g. ``("clip", "listener", "tempo", "mode")``);
+    floats are rounded to 4 significant digits. ``plane``: draw the valence-arousal plane
+    (1-9, quadrant lines at 5, equal axes) as :func:`circumplex` does; ``None`` draws it when
+    ``x``/``y`` are ``valence``/``arousal`` and every value lies in [1, 9]. More than
+    ``max_points`` rows are replaced by a seeded random sample of that size (the title says
+    so), so the stored figure stays small (about 60 kB per 1,000 points with four hover
+    columns). Built offline. Without plotly it returns a stand-in that :func:`show_interactive`
+    shows as the static figure (anything else on it raises ImportError).
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    import pandas as pd
+
+    hover = [hover] if isinstance(hover, str) else list(hover)
+    missing = [c for c in [x, y, color, *hover] if c is not None and c not in frame]
+    if missing:
+        raise KeyError(f"interactive_scatter: no column {missing} in the frame (has {list(frame.columns)})")
+    n_rows = len(frame)
+    if n_rows > max_points:
+        frame = frame.iloc[np.sort(np.random.default_rng(0).choice(n_rows, max_points, replace=False))]
+    title = title if title is not None else f"{y} against {x}"
+    if n_rows > max_points:
+        title = f"{title} (random {max_points} of {n_rows} points)"
+    xs = np.asarray(frame[x], dtype=float)
+    ys = np.asarray(frame[y], dtype=float)
+    if plane is None:
+        plane = (x.lower(), y.lower()) == ("valence", "arousal") and bool(
+            np.all((xs >= 1) & (xs <= 9) & (ys >= 1) & (ys <= 9)))
+    if color is None:
+        groups = [(None, np.ones(len(frame), dtype=bool))]
+        continuous = False
+    elif _is_categorical(frame[color]):
+        values = frame[color].to_numpy()
+        groups = [(level, values == level) for level in pd.unique(values)]
+        try:
+            groups.sort(key=lambda group: group[0])
+        except TypeError:
+            pass
+        continuous = False
+    else:
+        groups = [(None, np.ones(len(frame), dtype=bool))]
+        continuous = True
+    shown = [c for c in [color, *hover] if c is not None and c not in (x, y)]
+    shown = list(dict.fromkeys(shown))
+    custom = list(zip(*[_hover_column(frame[c]) for c in shown])) if shown else None
+    template = "<br>".join([f"{x}=%{{x:.3g}}", f"{y}=%{{y:.3g}}"]
+                           + [f"{c}=%{{customdata[{i}]}}" for i, c in enumerate(shown)]) + "<extra></extra>"
+
+    def draw():
+        fig, ax = _new_static_figure(5.2 if plane else FIGURE_WIDTH, 4.6 if plane else 3.2)
+        if plane:
+            circumplex(ax=ax, title=title)
+        for i, (level, chosen) in enumerate(groups):
+            if continuous:
+                dots = ax.scatter(xs, ys, c=np.asarray(frame[color], dtype=float), cmap="viridis", s=12, zorder=3)
+                fig.colorbar(dots, ax=ax, pad=0.01, label=color)
+            else:
+                ax.scatter(xs[chosen], ys[chosen], s=12, zorder=3, color=CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)],
+                           label=None if level is None else str(level))
+        ax.set(xlabel=x, ylabel=y, title=title)
+        if color is not None and not continuous:
+            ax.legend(fontsize=7, title=color, title_fontsize=7, loc="best")
+        return fig
+
+    go = _plotly()
+    if go is None:
+        return _finish(None, draw, title)
+    fig = go.Figure()
+    for i, (level, chosen) in enumerate(groups):
+        marker = {"size": 6, "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]}
+        if continuous:
+            marker = {"size": 6, "color": np.asarray(frame[color], dtype=np.float32), "colorscale": "Viridis",
+                      "colorbar": {"title": {"text": color}}, "showscale": True}
+        fig.add_trace(go.Scatter(
+            x=xs[chosen].astype(np.float32), y=ys[chosen].astype(np.float32), mode="markers", marker=marker,
+            name=str(y) if level is None else str(level),
+            customdata=None if custom is None else [custom[j] for j in np.flatnonzero(chosen)],
+            hovertemplate=template))
+    fig.update_layout(template=_TEMPLATE, title={"text": title}, height=480 if plane else 380,
+                      margin={"l": 50, "r": 20, "t": 50, "b": 45}, xaxis_title=x, yaxis_title=y,
+                      showlegend=color is not None and not continuous, legend_title_text=color or "")
+    if plane:
+        _va_plane_shapes(fig)
+        fig.update_layout(width=560)
+    return _finish(fig, draw, title)
+
+
+def _pool(values, stride: int, axis: int, how):
+    starts = np.arange(0, values.shape[axis], stride)
+    return how.reduceat(values, starts, axis=axis) if stride > 1 else values
+
+
+def interactive_spectrogram(S_db, sr: float, hop_length: int, *, y_coords=None, y_label: str = "frequency (Hz)",
+                            colorbar_label: str = "dB", title: str | None = None, max_frames: int = MAX_FRAMES,
+                            max_bins: int = MAX_BINS):
+    """A (frequency, frames) array in dB as a zoomable heatmap; returns a plotly Figure.
+
+    ``S_db``: shape ``(n_rows, n_frames)``; frame ``t`` starts at ``t * hop_length / sr``
+    seconds. ``y_coords``: the centre of each row; by default the rows are the
+    ``n_fft // 2 + 1`` bins of an STFT, evenly spaced from 0 to ``sr / 2`` Hz (pass mel or
+    CQT centre frequencies, or ``np.arange(n_rows)``, for other spectrograms). To keep the
+    stored figure small, more than ``max_frames`` frames or ``max_bins`` rows are reduced by
+    taking the maximum of each block of neighbouring frames / rows (so thin harmonics and
+    onsets stay visible; a block's row coordinate is the mean of its rows), and values are
+    rounded to whole dB (stored as int8 when they fit in -128..127, else int16): the default
+    400 x 128 keeps the figure under about 90 kB. Non-finite values become the smallest
+    (largest) finite one. Drag to zoom, double-click to reset. Built offline; without plotly
+    see :func:`interactive_scatter`.
+
+    Taught in ``02_stft_and_spectrograms``.
+    """
+    S = np.asarray(S_db, dtype=float)
+    if S.ndim != 2:
+        raise ValueError(f"interactive_spectrogram: S_db must be 2-D (rows, frames), got shape {S.shape}")
+    n_rows, n_frames = S.shape
+    rows = np.linspace(0, sr / 2, n_rows) if y_coords is None else np.asarray(y_coords, dtype=float)
+    if rows.shape != (n_rows,):
+        raise ValueError(f"interactive_spectrogram: y_coords has {rows.shape} values for {n_rows} rows")
+    finite = S[np.isfinite(S)]
+    low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+    S = np.nan_to_num(S, nan=low, neginf=low, posinf=high)
+    frame_stride = max(1, -(-n_frames // max_frames))
+    row_stride = max(1, -(-n_rows // max_bins))
+    S = _pool(_pool(S, frame_stride, 1, np.maximum), row_stride, 0, np.maximum)
+    starts = np.arange(0, n_rows, row_stride)
+    rows = np.add.reduceat(rows, starts) / np.diff(np.append(starts, n_rows)) if row_stride > 1 else rows
+    times = np.arange(S.shape[1]) * frame_stride * hop_length / sr
+    z = np.round(S)
+    z = z.astype(np.int8 if z.min() >= -128 and z.max() <= 127 else np.int16)
+    title = title if title is not None else "spectrogram"
+    if frame_stride > 1 or row_stride > 1:
+        title = f"{title} (block max of {row_stride} rows x {frame_stride} frames)"
+
+    def draw():
+        fig, ax = _new_static_figure(FIGURE_WIDTH, 3.0)
+        spectrogram(z, sr=sr, hop_length=hop_length * frame_stride, ax=ax, y_coords=rows, y_label=y_label,
+                    title=title, colorbar_label=colorbar_label)
+        return fig
+
+    go = _plotly()
+    if go is None:
+        return _finish(None, draw, title)
+    y_hover = "%{y:.0f} Hz" if y_label == "frequency (Hz)" else f"{y_label} %{{y:.4g}}"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=times.astype(np.float32), y=rows.astype(np.float32), colorscale="Magma",
+        colorbar={"title": {"text": colorbar_label}},
+        hovertemplate=f"%{{x:.2f}} s<br>{y_hover}<br>%{{z}} {colorbar_label}<extra></extra>"))
+    fig.update_layout(template=_TEMPLATE, title={"text": title}, height=340,
+                      margin={"l": 60, "r": 20, "t": 50, "b": 45}, xaxis_title="time (s)", yaxis_title=y_label)
+    return _finish(fig, draw, title)
+
+
+def _history_frame(history):
+    import pandas as pd
+
+    if hasattr(history, "to_frame"):  # mer_lessons.train.History
+        history = history.to_frame()
+    frame = pd.DataFrame(history)
+    if "epoch" in frame:
+        return frame.set_index("epoch")
+    if frame.index.name != "epoch":
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
+    return frame
+
+
+def interactive_curves(histories: dict, *, y="val_loss", title: str | None = None):
+    """Training curves of several models, one trace per model; returns a plotly Figure.
+
+    ``histories``: ``{model name: history}`` where a history is a DataFrame (one row per
+    epoch; an ``epoch`` column or index gives the x axis, else epochs count from 1), a dict
+    of equal-length lists, or a :class:`mer_lessons.train.History`. ``y``: the column to
+    draw (e.g. ``"val_loss"``, ``"val_accuracy"``), or several (e.g. ``("train_loss",
+    "val_loss")``: one dash style per column, the traces of a model grouped). The legend is
+    always on: click a model to hide or show it, double-click to show it alone.
+    Built offline; without plotly see :func:`interactive_scatter`.
+
+    Taught in ``07_deep_learning_primer``.
+    """
+    if not histories:
+        raise ValueError("interactive_curves: no histories to draw")
+    columns = [y] if isinstance(y, str) else list(y)
+    frames = {str(name): _history_frame(history) for name, history in histories.items()}
+    for name, frame in frames.items():
+        missing = [c for c in columns if c not in frame]
+        if missing:
+            raise KeyError(f"interactive_curves: {name!r} has no column {missing} (has {list(frame.columns)})")
+    title = title if title is not None else " and ".join(columns)
+    y_title = columns[0] if len(columns) == 1 else "value"
+    dashes = ("solid", "dash", "dot", "dashdot")
+    mpl_dashes = ("-", "--", ":", "-.")
+
+    def label(name, column):
+        return name if len(columns) == 1 else f"{name}: {column}"
+
+    def draw():
+        fig, ax = _new_static_figure(FIGURE_WIDTH, 3.0)
+        for i, (name, frame) in enumerate(frames.items()):
+            for j, column in enumerate(columns):
+                ax.plot(frame.index, frame[column], mpl_dashes[j % 4], marker=".", lw=1.2,
+                        color=CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)], label=label(name, column))
+        ax.set(xlabel="epoch", ylabel=y_title, title=title)
+        ax.legend(fontsize=7, loc="best")
+        return fig
+
+    go = _plotly()
+    if go is None:
+        return _finish(None, draw, title)
+    fig = go.Figure()
+    for i, (name, frame) in enumerate(frames.items()):
+        for j, column in enumerate(columns):
+            fig.add_trace(go.Scatter(
+                x=np.asarray(frame.index, dtype=float), y=np.asarray(frame[column], dtype=float),
+                mode="lines+markers", name=label(name, column), legendgroup=name,
+                line={"color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)], "dash": dashes[j % 4]},
+                marker={"size": 4}, hovertemplate=f"{name}<br>epoch %{{x}}<br>{column}=%{{y:.4g}}<extra></extra>"))
+    fig.update_layout(template=_TEMPLATE, title={"text": title}, height=340, showlegend=True,
+                      margin={"l": 60, "r": 20, "t": 50, "b": 45}, xaxis_title="epoch", yaxis_title=y_title,
+                      legend={"groupclick": "togglegroup"}, hovermode="closest")
+    return _finish(fig, draw, title)
+
+
+def show_interactive(fig, static=None) -> None:
+    """Show a plotly figure with a static PNG of it in ONE output, small enough to commit.
+
+    ``fig``: what :func:`interactive_scatter`, :func:`interactive_spectrogram` or
+    :func:`interactive_curves` returned (each carries a matplotlib twin of its data), or any
+    plotly Figure together with ``static``: a matplotlib Figure or Axes, or a function
+    returning one (a pyplot figure is closed so it is not shown twice). The output holds
+    ``image/png`` (a 128-colour PNG at :data:`FIGURE_DPI`, typically 15-60 kB) and the
+    interactive figure: plotly's JSON (``application/vnd.plotly.v1+json``, without the 3.5 MB
+    plotly.js; JupyterLab and Notebook 7 draw it with the renderer the plotly wheel installs,
+    showing the PNG until the mouse enters) or, on Google Colab, plotly's ``colab`` HTML
+    (plotly.js from the CDN). GitHub and nbconvert cannot run plotly and show the PNG.
+    Without plotly it prints :data:`PLOTLY_MISSING` and shows the PNG alone.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    from IPython.display import display
+
+    from mer_lessons.environment import on_colab
+
+    static = static if static is not None else getattr(fig, _STATIC_ATTRIBUTE, None)
+    if isinstance(fig, _StaticOnly):
+        print(PLOTLY_MISSING)
+        display({"image/png": _base64(_png(fig._draw)), "text/plain": f"<static figure: {fig._title}>"}, raw=True)
+        return
+    if static is None:
+        raise ValueError("show_interactive: pass static= (a matplotlib Figure or a function drawing one) for a "
+                         "figure not made by mer_lessons.plots; readers without a kernel see only that image")
+    import plotly.io as pio
+
+    fig_dict = fig.to_dict()
+    bundle = dict(pio.renderers["colab" if on_colab() else "plotly_mimetype"].to_mimebundle(fig_dict))
+    title = (fig_dict.get("layout", {}).get("title") or {}).get("text") or "figure"
+    bundle["image/png"] = _base64(_png(static))
+    bundle["text/plain"] = f"<interactive figure: {title}>"
+    display(bundle, raw=True)
