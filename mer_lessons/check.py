@@ -2,16 +2,25 @@
 
 Every exercise ends with a call such as::
 
-    answer = None  # replace None with your answer
-    check.exercise("00.1", answer, expected=16000, hint="samples = seconds * rate")
+    answer_00_1 = None  # replace None with your answer
+    check.exercise("00.1", answer_00_1, expected=16000, hint="samples = seconds * rate")
 
 The call prints one line: not attempted yet (the answer is still ``None``), correct, or
 wrong with a hint. It never raises for a wrong answer, so "Run all" always finishes; it
 returns ``True``/``False``/``None`` so a notebook or a test can assert on it.
+
+Strict mode (for tests): with the environment variable ``MER_LESSONS_STRICT_EXERCISES=1``
+a wrong or not-attempted answer raises ``AssertionError`` naming the exercise and the answer
+(``tests/test_exercise_solutions.py`` runs every notebook with its solutions this way).
+
+Solutions convention: each notebook's "Solutions" cell holds, per exercise, a fenced
+``python`` block that assigns the answer (``answer_05_1 = 7 / 15``); the exercise cell starts
+with ``answer_05_1 = None  # ...``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -20,6 +29,17 @@ import numpy as np
 PASS = "✅"
 FAIL = "❌"
 TODO = "✏️"
+
+#: Environment variable that turns a wrong or missing answer into an ``AssertionError``.
+STRICT_VARIABLE = "MER_LESSONS_STRICT_EXERCISES"
+
+
+def strict_mode() -> bool:
+    """True when ``MER_LESSONS_STRICT_EXERCISES`` is set to a true value (``1``, ``true``, ``yes``).
+
+    Taught in ``00_welcome``.
+    """
+    return os.environ.get(STRICT_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,11 @@ def exercise(
     CheckResult
         Truthy only when the answer is correct.
 
+    Raises
+    ------
+    AssertionError
+        Only in strict mode (:func:`strict_mode`), for a wrong or not-attempted answer.
+
     Taught in ``00_welcome``.
     """
     if (expected is None) == (test is None):
@@ -123,4 +148,9 @@ def exercise(
             result = CheckResult(name, False, f"{FAIL} Exercise {name}: not yet{detail}.{tip}")
     if not quiet:
         print(result.message)
+    if result.passed is not True and strict_mode():
+        shown = repr(answer)
+        shown = shown if len(shown) <= 200 else shown[:200] + "..."
+        raise AssertionError(f"exercise {name}: answer {shown} was not accepted "
+                             f"({STRICT_VARIABLE}=1): {result.message}")
     return result

@@ -73,7 +73,8 @@ SYLLABUS = (
     ("04_emotion_models_and_datasets.ipynb", "Emotion models and datasets"),
     ("05_metrics_and_classical_baselines.ipynb", "Metrics and classical baselines"),
     ("06_physiological_signals.ipynb", "Physiological signals: EEG, skin conductance and the heart"),
-    ("07_hao_realtime_fusion.ipynb",
+    ("07_deep_learning_primer.ipynb", "Deep learning for audio and multimodal signals"),
+    ("08_hao_realtime_fusion.ipynb",
      "Hao et al.: real-time multimodal fusion, adaptive sampling and online learning"),
 )
 
@@ -262,12 +263,13 @@ class NotebookResult:
 
 
 @contextlib.contextmanager
-def current_python_kernel() -> Iterator[str]:
+def current_python_kernel(env: dict[str, str] | None = None) -> Iterator[str]:
     """Make the ``python3`` kernel run this very interpreter while the runner works.
 
     A ``python3`` kernelspec in the user's Jupyter folder could otherwise point at another
     Python without the course's packages. ``JUPYTER_PATH`` is searched first, so a
-    temporary kernelspec there wins; the notebooks' own metadata stays untouched.
+    temporary kernelspec there wins; the notebooks' own metadata stays untouched. ``env``
+    adds variables to the kernel's environment (e.g. ``MER_LESSONS_STRICT_EXERCISES=1``).
 
     Part of the course runner and its checks, taught in ``00_welcome``.
     """
@@ -280,7 +282,7 @@ def current_python_kernel() -> Iterator[str]:
             "display_name": "Python 3 (mer_lessons)",
             "language": "python",
             # the CPU policy, so that it reaches torch even in a notebook that imports it first
-            "env": cpu.policy_environment(),
+            "env": {**cpu.policy_environment(), **dict(env or {})},
         }
         (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
         os.environ["JUPYTER_PATH"] = tmp + (os.pathsep + previous if previous else "")
@@ -424,13 +426,15 @@ def run_course(
     inplace: bool = False,
     progress: bool = True,
     isolated: bool = False,
+    env: dict[str, str] | None = None,
 ) -> CourseReport:
     """Execute ``notebooks`` in order, write them and the report into ``out_dir``.
 
     With ``inplace=True`` a notebook that passes is also written back over its source,
     without papermill's timing metadata (how the committed outputs are refreshed). With
     ``isolated=True`` each notebook is first copied alone into a new empty temporary folder
-    and run there (its working directory), as a Colab user runs it.
+    and run there (its working directory), as a Colab user runs it. ``env`` adds variables
+    to the kernels' environment (see :func:`current_python_kernel`).
 
     Part of the course runner and its checks, taught in ``00_welcome``.
     """
@@ -447,7 +451,7 @@ def run_course(
     )
     _warn_unknown_parameters(notebooks, parameters)
     start = time.perf_counter()
-    with current_python_kernel() as kernel_name:
+    with current_python_kernel(env) as kernel_name:
         bar = tqdm(notebooks, unit="notebook", desc=f"course ({mode})", disable=not progress)
         for notebook in bar:
             bar.set_postfix_str(notebook.name)
@@ -633,6 +637,74 @@ def sync_badges(root: Path, *, check: bool = False) -> list[str]:
 
 # --------------------------------------------------------------------------- conventions
 
+#: An exercise cell's first line: ``answer_05_1 = None  # ...``.
+EXERCISE_LINE = re.compile(r"^(answer_\d{2}_\d+)\s*=\s*None\b.*$", re.M)
+#: A solution: a fenced ``python`` block in the notebook's Solutions cell.
+SOLUTION_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```", re.S | re.M)
+SOLUTIONS_MARK = "<summary>Solutions</summary>"
+
+
+def exercise_answers(nb: dict) -> list[str]:
+    """Names of the notebook's exercises (``answer_NN_K``), in order, from ``answer_NN_K = None`` lines.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
+    return [m.group(1) for c in nb.get("cells", []) if c.get("cell_type") == "code"
+            for m in EXERCISE_LINE.finditer(_cell_source(c))]
+
+
+def solution_blocks(nb: dict) -> list[tuple[list[str], str]]:
+    """The ```python blocks of the notebook's Solutions cell(s): ``[(answer names it assigns, code)]``.
+
+    A block that does not parse yields no names (:func:`solution_problems` reports it).
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
+    blocks = []
+    for cell in nb.get("cells", []):
+        text = _cell_source(cell)
+        if cell.get("cell_type") != "markdown" or SOLUTIONS_MARK not in text:
+            continue
+        for match in SOLUTION_BLOCK.finditer(text):
+            code = match.group(1)
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                blocks.append(([], code))
+                continue
+            names = [leaf.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                     for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                     for leaf in ast.walk(target)
+                     if isinstance(leaf, ast.Name) and re.fullmatch(r"answer_\d{2}_\d+", leaf.id)]
+            blocks.append((names, code))
+    return blocks
+
+
+def solution_problems(nb: dict) -> list[str]:
+    """Exercises without exactly one solution block, and solution blocks without an exercise.
+
+    Part of the course runner and its checks, taught in ``00_welcome``.
+    """
+    exercises = exercise_answers(nb)
+    problems = [f"exercise {name} appears {exercises.count(name)} times"
+                for name in sorted(set(exercises)) if exercises.count(name) > 1]
+    solved: list[str] = []
+    for names, code in solution_blocks(nb):
+        if not names:
+            first = code.strip().splitlines()[0] if code.strip() else ""
+            problems.append(f"a Solutions ```python block assigns no answer_NN_K (or does not parse): {first!r}")
+        solved.extend(names)
+    for name in dict.fromkeys(exercises):
+        count = solved.count(name)
+        if count != 1:
+            problems.append(f"exercise {name} needs exactly one ```python solution block in the "
+                            f"Solutions cell (found {count})")
+    for name in dict.fromkeys(solved):
+        if name not in exercises:
+            problems.append(f"solution {name} has no exercise cell starting with '{name} = None'")
+    return problems
+
+
 
 def notebook_problems(path: Path, *, readme_text: str, settings: CourseSettings) -> list[str]:
     """Every way in which one notebook breaks the course's conventions (empty if none).
@@ -640,7 +712,8 @@ def notebook_problems(path: Path, *, readme_text: str, settings: CourseSettings)
     Checked: the file name; a title and learning objectives first, with the estimated run
     time; the badge block pointing at this very notebook; the Colab bootstrap as first code
     cell; exactly one ``parameters`` cell defining SMOKE, SEED and DEVICE; at least one
-    auto-checked exercise and a summary; committed executed in order with no error output
+    auto-checked exercise and a summary; one solution block per exercise
+    (:func:`solution_problems`); committed executed in order with no error output
     and no oversized output; listed in the README.
 
     Part of the course runner and its checks, taught in ``00_welcome``.
@@ -691,6 +764,7 @@ def notebook_problems(path: Path, *, readme_text: str, settings: CourseSettings)
         problems.append("no auto-checked exercise (a call to check.exercise)")
     if not any(re.search(r"^#+\s*summary", text, re.I | re.M) for text in markdown):
         problems.append("no 'Summary' heading")
+    problems.extend(solution_problems(nb))
 
     counts = [c.get("execution_count") for c in code_cells if _cell_source(c).strip()]
     if counts != list(range(1, len(counts) + 1)):

@@ -54,3 +54,29 @@ def test_exactly_one_of_expected_or_test():
         check.exercise("x", 1)
     with pytest.raises(ValueError, match="exactly one"):
         check.exercise("x", 1, expected=1, test=bool)
+
+
+def test_default_mode_never_raises(monkeypatch):
+    monkeypatch.delenv(check.STRICT_VARIABLE, raising=False)
+    assert not check.strict_mode()
+    assert check.exercise("d", None, expected=1, quiet=True).passed is None
+    assert check.exercise("d", 2, expected=1, quiet=True).passed is False
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES"])
+def test_strict_mode_raises_for_wrong_and_missing_answers(monkeypatch, value):
+    monkeypatch.setenv(check.STRICT_VARIABLE, value)
+    assert check.strict_mode()
+    with pytest.raises(AssertionError, match=r"exercise 05\.1: answer 0\.9 was not accepted"):
+        check.exercise("05.1", 0.9, expected=7 / 15, atol=0.005, quiet=True)
+    with pytest.raises(AssertionError, match=r"exercise 05\.2: answer None .*not attempted"):
+        check.exercise("05.2", None, expected="pearson", quiet=True)
+    with pytest.raises(AssertionError, match="exercise t: .*ZeroDivisionError"):
+        check.exercise("t", 0, test=lambda v: 1 / v > 0, quiet=True)
+    assert check.exercise("05.1", 0.47, expected=7 / 15, atol=0.005, quiet=True)  # correct: no raise
+
+
+def test_strict_mode_off_for_other_values(monkeypatch):
+    monkeypatch.setenv(check.STRICT_VARIABLE, "0")
+    assert not check.strict_mode()
+    assert check.exercise("x", 3, expected=1, quiet=True).passed is False

@@ -61,6 +61,7 @@ def test_lint_finds_every_kind_of_problem(tmp_path):
                       outputs=[new_output("error", ename="ValueError", evalue="x", traceback=[])]),
         new_code_cell("SMOKE = False", metadata={"tags": ["parameters"]}, execution_count=1,
                       outputs=[new_output("stream", name="stdout", text="y" * (course.MAX_OUTPUT_BYTES + 10))]),
+        new_code_cell("answer_07_1 = None  # no solution block for it", execution_count=3),
     ])
     nb.metadata["kernelspec"] = {"name": "other"}
     path = tmp_path / "07-Bad Name.ipynb"
@@ -68,7 +69,8 @@ def test_lint_finds_every_kind_of_problem(tmp_path):
     problems = "\n".join(course.notebook_problems(path, readme_text="", settings=SETTINGS))
     for expected in ("file name", "'# ' title", "Learning objectives", "Estimated run time", "badge block",
                      "Colab bootstrap", "SEED, DEVICE", "auto-checked exercise", "Summary",
-                     "executed top to bottom", "error output", "kB output", "README", "kernelspec"):
+                     "executed top to bottom", "error output", "kB output", "README", "kernelspec",
+                     "answer_07_1 needs exactly one"):
         assert expected in problems, f"lint did not report: {expected}"
 
 
@@ -79,7 +81,9 @@ def test_a_conforming_fixture_notebook_passes_the_lint(tmp_path):
                           + "\n\n**Learning objectives** ...\n\n**Estimated run time:** 1 s"),
         new_code_cell(course.bootstrap_source(SETTINGS), execution_count=1, metadata={"tags": ["bootstrap"]}),
         new_code_cell('SMOKE = False\nSEED = 0\nDEVICE = "auto"', execution_count=2, metadata={"tags": ["parameters"]}),
-        new_code_cell('check.exercise("05.1", None, expected=1)', execution_count=3),
+        new_code_cell('answer_05_1 = None  # a number\ncheck.exercise("05.1", answer_05_1, expected=1)',
+                      execution_count=3),
+        new_markdown_cell("<details><summary>Solutions</summary>\n\n```python\nanswer_05_1 = 1\n```\n</details>"),
         new_markdown_cell("## Summary\n\nDone."),
     ])
     nb.metadata["kernelspec"] = {"name": "python3"}
