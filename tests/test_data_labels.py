@@ -13,7 +13,7 @@ def test_quadrants_follow_russell():
 
 
 def test_high_low_and_polarity_thresholds():
-    assert list(labels.high_low([4.9, 5.0, 5.1])) == [0, 0, 1]
+    assert list(labels.high_low([4.9, 5.0, 5.1])) == [0, 1, 1]  # the midpoint counts as high, as in quadrant()
     assert list(labels.polarity([1, 4, 5, 6, 9])) == ["negative", "neutral", "neutral", "neutral", "positive"]
     with pytest.raises(ValueError, match="low"):
         labels.polarity([5], low=6, high=4)
@@ -47,6 +47,15 @@ def test_rescale_maps_ranges_linearly():
     np.testing.assert_allclose(labels.rescale([-1, 1], (-1, 1)), [1, 9])
     with pytest.raises(ValueError, match="empty source range"):
         labels.rescale([1], (1, 1))
+
+
+def test_high_low_agrees_with_the_quadrant_everywhere():
+    grid = np.array([1.0, 4.999, 5.0, 5.001, 9.0])
+    v, a = (x.ravel() for x in np.meshgrid(grid, grid))
+    table = labels.label_table(v, a)
+    expected = {(1, 1): "Q1", (0, 1): "Q2", (0, 0): "Q3", (1, 0): "Q4"}
+    assert [expected[hv, ha] for hv, ha in zip(table["high_valence"], table["high_arousal"])] == list(table["quadrant"])
+    assert table.query("valence == 5 and arousal == 5")[["high_valence", "high_arousal", "quadrant"]].values.tolist() == [[1, 1, "Q1"]]
 
 
 def test_bad_inputs_are_rejected():

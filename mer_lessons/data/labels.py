@@ -3,13 +3,18 @@
 One documented rule per scheme, so that every dataset that has valence/arousal (the
 teaching dataset, DEAP, AMIGOS, PMEmo, DEAM ...) offers the same label columns:
 
-* ``high_valence`` / ``high_arousal``: above the scale's midpoint (5 on 1-9), as in DEAP studies.
+* ``high_valence`` / ``high_arousal``: at or above the scale's midpoint (5 on 1-9) is high.
 * ``quadrant``: Russell's circumplex quadrants as used by the 4Q dataset (Panda et al.):
   Q1 = +valence +arousal (happy, excited), Q2 = -valence +arousal (angry, tense),
   Q3 = -valence -arousal (sad, depressed), Q4 = +valence -arousal (calm, relaxed).
 * ``polarity``: Wang's three classes, negative / neutral / positive, by valence bands.
 * ``kirar3``: Kirar et al.'s happy / sad / surprise, the nearest prototype in the VA plane.
 * ``liu9``: Liu et al.'s nine classes, the nearest prototype in the VA plane.
+
+One rule for high/low and quadrants: a value **at or above the midpoint is high** (``>= 5``), so a point's
+quadrant always agrees with its two high/low labels (Q1 = high/high, Q2 = low/high,
+Q3 = low/low, Q4 = high/low), also for points exactly on the midpoint. DEAP studies differ
+on the tie (some use ``> 5``); the tie only matters for ratings of exactly 5.
 
 The prototypes are our reading of where these emotion words sit on the circumplex
 (Russell 1980; Scherer 2005); the papers do not define such a mapping. They are
@@ -62,17 +67,20 @@ def _va(valence, arousal) -> tuple[np.ndarray, np.ndarray]:
 
 
 def high_low(values, threshold: float = SAM_MIDPOINT) -> np.ndarray:
-    """1 where ``values > threshold`` (high), else 0 (low). Shape preserved.
+    """1 where ``values >= threshold`` (high), else 0 (low). Shape preserved.
+
+    The same tie rule as :func:`quadrant`: a value exactly on the midpoint counts as high.
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    return (np.asarray(values, dtype=np.float64) > threshold).astype(np.int64)
+    return (np.asarray(values, dtype=np.float64) >= threshold).astype(np.int64)
 
 
 def quadrant(valence, arousal, midpoint: float = SAM_MIDPOINT) -> np.ndarray:
     """Russell quadrant ``"Q1".."Q4"`` of each (valence, arousal) pair (see module docstring).
 
-    Points exactly on the midpoint count as high. Returns an array of strings.
+    Points exactly on the midpoint count as high (as in :func:`high_low`), so the quadrant
+    always agrees with ``high_valence`` / ``high_arousal``. Returns an array of strings.
 
     Taught in ``04_emotion_models_and_datasets``.
     """
