@@ -2101,11 +2101,11 @@ def butter_bandpass(y, sr: float, f_low: float, f_high: float, order: int = 4,
 
 
 def frequency_variation_rate(X, axis: int = 0) -> Union[float, np.ndarray]:
-    """Frequency variation rate exactly as written in Hao et al., Eq. 2.
+    """Frequency variation rate as printed in Hao et al., Eq. 2.
 
     ``FVR = (1/N_f) sum_{f=1}^{N_f} |X(f) - X(f-1)|``: the mean absolute difference between
-    **neighbouring frequency bins of one window's spectrum**. With ``K`` bins
-    ``X(0) .. X(K-1)`` there are ``N_f = K - 1`` differences. As written, this measures how
+    **neighbouring frequency bins of one window's spectrum**, divided by the number of
+    differences. With ``K`` bins ``X(0) .. X(K-1)`` there are ``N_f = K - 1`` differences. As written, this measures how
     jagged the spectrum is across frequency (spectral roughness: high for noise, low for a
     smooth or sparse spectrum), not how the spectrum changes over time; the paper's text
     ("emotion fluctuation", "energy changes") suggests a change over time, which is
@@ -2141,10 +2141,12 @@ def frequency_variation_rate_frames(
 ) -> np.ndarray:
     """Hao et al., Eq. 2 for every window of a signal: FVR of each ``|STFT|`` column.
 
-    As written, FVR grows in proportion to loudness. ``normalize=True`` first divides each
-    frame's magnitude spectrum by its L2 norm (proportional to the frame's RMS, by
-    Parseval), so FVR depends only on the *shape* of the spectrum and Eq. 3's ``alpha``
-    has a loudness-independent meaning (the paper is silent on scale). Dividing by the
+    With ``normalize=False`` (default) this is Eq. 2 as printed, which grows in proportion
+    to loudness. ``normalize=True`` gives the **normalised FVR (our variant)**, not Eq. 2
+    as printed: each frame's magnitude spectrum is first divided by its L2 norm
+    (proportional to the frame's RMS, by Parseval), so the value depends only on the
+    *shape* of the spectrum and Eq. 3's ``alpha`` has a loudness-independent meaning (the
+    paper is silent on scale). Dividing by the
     sum (L1) instead would make a single sharp peak the "roughest" spectrum of all.
     ``sr`` is only validated (FVR is per bin).
     Returns shape (n_frames,). Taught in ``03_mfcc_chroma_and_friends``.

@@ -14,7 +14,8 @@ Features, the classical ones of DEAP/AMIGOS studies:
 * GSR: :func:`eda_decompose` (tonic level + phasic responses), :func:`scr_peaks` and
   :func:`scr_rate` (skin-conductance responses per minute);
 * ECG: :func:`detect_r_peaks` (a Pan-Tompkins-style detector written here),
-  :func:`heart_rate`, :func:`hrv` (SDNN, RMSSD, pNN50);
+  :func:`heart_rate`, :func:`hrv` (SDNN, RMSSD, pNN50), :func:`average_beat` and
+  :func:`beat_landmarks` (the P, Q, R, S and T waves of an R-peak-aligned mean beat);
 * :func:`trial_features`: one documented feature vector per trial of the teaching
   dataset (or of DEAP/AMIGOS items), and :func:`zscore_per_group`, per-listener feature
   normalisation, the standard remedy for people who differ.
@@ -65,6 +66,7 @@ from mer_lessons.validation import (
 
 __all__ = [
     "AMIGOS_HAO_SR", "DEAP_BASELINE_SECONDS", "DEAP_RAW_SR", "DEAP_SR", "EEG_BANDS", "HAO_EEG_BAND",
+    "ECG_WAVES", "average_beat", "beat_landmarks",
     "band_name", "band_powers", "bandpass", "bandpass_sos", "detect_r_peaks", "differential_entropy",
     "eda_decompose", "features_table", "filter_response_db", "frontal_asymmetry", "gaussian_entropy",
     "heart_rate", "highpass", "hrv", "lowpass", "notch", "preprocess_eeg", "remove_baseline", "resample",
@@ -724,7 +726,11 @@ def hrv(rr_intervals_s) -> pd.Series:
     Returns a Series: ``mean_rr`` (ms), ``mean_hr`` (bpm, ``60 / mean RR``), ``sdnn`` (ms,
     sample SD of the intervals, ``ddof=1``), ``rmssd`` (ms, root mean square of successive
     differences: beat-to-beat, vagal variability), ``pnn50`` (% of successive differences
-    larger than 50 ms). NaN where there are too few intervals (SDNN needs 2, RMSSD/pNN50 2).
+    larger than 50 ms, strictly). NaN where there are too few intervals (SDNN needs 2, RMSSD/pNN50 2).
+
+    With RR intervals ``RR_1 .. RR_n`` and successive differences ``d_i = RR_{i+1} - RR_i``:
+    ``SDNN = sqrt(sum_i (RR_i - mean RR)^2 / (n - 1))``, ``RMSSD = sqrt(mean_i d_i^2)``,
+    ``pNN50 = 100 * #{i : |d_i| > 50 ms} / (n - 1)``.
     Arousal (sympathetic activation, vagal withdrawal) raises HR and lowers RMSSD.
     On a 4 s trial these are rough: HRV is normally measured over minutes.
     Taught in ``06_physiological_signals``.
@@ -748,6 +754,73 @@ def hrv(rr_intervals_s) -> pd.Series:
         "rmssd": 1000 * float(np.sqrt(np.mean(diffs ** 2))) if diffs.size else nan,
         "pnn50": 100 * float(np.mean(np.abs(diffs) > 0.05)) if diffs.size else nan,
     }, dtype=float)
+
+
+#: The waves of one heartbeat, in order, as :func:`beat_landmarks` names them.
+ECG_WAVES = ("P", "Q", "R", "S", "T")
+
+# Where beat_landmarks looks for each wave, in seconds relative to the R peak, and whether it
+# is a maximum (+1) or a minimum (-1) there. Valid from about 50 to 150 bpm.
+_WAVE_SEARCH = {"P": (-0.30, -0.07, 1), "Q": (-0.06, -0.005, -1), "R": (-0.04, 0.04, 1),
+                "S": (0.005, 0.07, -1), "T": (0.10, 0.45, 1)}
+
+
+def average_beat(ecg, sr: float, *, peaks=None, before_s: float = 0.3,
+                 after_s: float = 0.45) -> tuple[np.ndarray, np.ndarray]:
+    """Mean heartbeat of a one-lead ECG ``ecg`` (``(T,)``, mV), aligned on the R peaks.
+
+    Cuts ``before_s`` seconds before to ``after_s`` seconds after every R peak
+    (:func:`detect_r_peaks` unless sample indices are given in ``peaks``) whose window lies
+    inside the signal, and averages them (ensemble averaging): noise and beat-to-beat
+    jitter shrink, the P-QRS-T shape stays. The baseline is removed first with a 0.5 Hz
+    high-pass, so that breathing wander does not shift the beats.
+
+    Returns ``(t, beat)``: times relative to the R peak in seconds and the mean beat
+    (units of ``ecg``), both shape ``(n,)`` with ``n = round(before_s * sr) +
+    round(after_s * sr) + 1``. Raises if no whole beat fits.
+    Taught in ``06_physiological_signals`` (a labelled beat: P, QRS, T, RR interval).
+    """
+    sr = as_sample_rate(sr, where="average_beat")
+    x = as_signal(ecg, "ecg", ndim=1, where="average_beat")
+    before = int(round(as_float(before_s, "before_s", minimum=0, where="average_beat") * sr))
+    after = int(round(as_float(after_s, "after_s", minimum=0, where="average_beat") * sr))
+    peaks = detect_r_peaks(x, sr) if peaks is None else np.asarray(peaks, dtype=int).ravel()
+    peaks = peaks[(peaks - before >= 0) & (peaks + after < x.size)]
+    if peaks.size == 0:
+        raise EmptyInputError(message("ecg", f"at least one R peak with {before_s:g} s before and {after_s:g} s "
+                                      "after it inside the signal", "none", where="average_beat", describe=False))
+    x = highpass(x, sr, 0.5, order=2)
+    segments = np.stack([x[p - before:p + after + 1] for p in peaks])
+    return np.arange(-before, after + 1) / sr, segments.mean(axis=0)
+
+
+def beat_landmarks(t, beat) -> pd.DataFrame:
+    """Where the P, Q, R, S and T waves of one mean beat (:func:`average_beat`) peak.
+
+    Each wave is the extremum of ``beat`` in a fixed window around the R peak (``t = 0``,
+    seconds): P the maximum 300-70 ms before R (atrial depolarisation), Q the minimum in
+    the 60 ms before R, R the maximum within 40 ms of 0, S the minimum in the 70 ms after R
+    (Q, R and S together form the QRS complex: ventricular depolarisation), T the maximum
+    100-450 ms after R (ventricular repolarisation). Good for an upright lead at about
+    50-150 bpm, which is what it is for: labelling a picture, not delineating real ECGs
+    (``neurokit2.ecg_delineate`` does that).
+
+    Returns a DataFrame indexed by :data:`ECG_WAVES` with columns ``time_s`` and ``amplitude``.
+    Taught in ``06_physiological_signals``.
+    """
+    t = as_signal(t, "t", ndim=1, where="beat_landmarks")
+    beat = as_signal(beat, "beat", ndim=1, where="beat_landmarks")
+    if t.shape != beat.shape:
+        raise WrongShapeError(message("beat", f"the shape of t {t.shape}", beat.shape, where="beat_landmarks"))
+    rows = {}
+    for wave, (low, high, sign) in _WAVE_SEARCH.items():
+        inside = np.flatnonzero((t >= low) & (t <= high))
+        if inside.size == 0:
+            raise OutOfRangeError(message("t", f"to cover {low:g} to {high:g} s around the R peak (the {wave} wave)",
+                                          f"{t[0]:g} to {t[-1]:g} s", where="beat_landmarks", describe=False))
+        k = inside[np.argmax(sign * beat[inside])]
+        rows[wave] = {"time_s": float(t[k]), "amplitude": float(beat[k])}
+    return pd.DataFrame.from_dict(rows, orient="index").loc[list(ECG_WAVES)]
 
 
 # --------------------------------------------------------------------------- one feature vector per trial

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from mer_lessons import signals, train
+from mer_lessons import dsp, signals, train
 from mer_lessons.models import hao
 
 
@@ -60,11 +60,30 @@ def test_sampler_steady_vs_turbulent():
     # ablation: adaptive=False keeps every window
     full = hao.DynamicSampler(sr=sr, adaptive=False)(y[:half])
     assert full.keep.all()
-    # Eq. 2 as written also runs
-    fvr = hao.DynamicSampler(sr=sr, measure="fvr")(y[:half])
-    assert fvr.keep.shape == calm.keep.shape
+    # Eq. 2 as printed and our normalised variant also run
+    for measure in ("fvr", "fvr_normalized"):
+        fvr = hao.DynamicSampler(sr=sr, measure=measure)(y[:half])
+        assert fvr.keep.shape == calm.keep.shape
     with pytest.raises(ValueError):
         hao.DynamicSampler(measure="nope")
+
+
+def test_sampler_fvr_is_eq2_as_printed_and_normalized_is_our_variant():
+    sr = 16_000
+    y = signals.calm_then_turbulent(sr)
+    kw = dict(sr=sr, n_fft=1024, hop_length=512)
+    printed = hao.DynamicSampler(measure="fvr", **kw)
+    # "fvr" is dsp.frequency_variation_rate (Eq. 2 as printed) of every |STFT| column
+    S = np.abs(dsp.stft(y, n_fft=1024, hop_length=512))
+    np.testing.assert_allclose(printed.fluctuation(y), dsp.frequency_variation_rate(S, axis=0))
+    # as printed it grows with loudness; the normalised variant does not
+    np.testing.assert_allclose(printed.fluctuation(3 * y), 3 * printed.fluctuation(y), rtol=1e-6)
+    ours = hao.DynamicSampler(measure="fvr_normalized", **kw)
+    np.testing.assert_allclose(ours.fluctuation(3 * y), ours.fluctuation(y), rtol=1e-6, atol=1e-9)
+    n_bins = 1024 // 2 + 1
+    np.testing.assert_allclose(
+        ours.fluctuation(y),
+        dsp.frequency_variation_rate_frames(y, normalize=True, **kw) * np.sqrt(n_bins))
 
 
 # --- Fig. 1 -----------------------------------------------------------------------------

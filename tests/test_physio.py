@@ -493,3 +493,36 @@ def test_errors_are_validation_errors_naming_function_and_argument():
         physio.bandpass(x[:20], 128, 0.5, 50)
     with pytest.raises(validation.OutOfRangeError, match=r"^welch_psd: nperseg must be an integer in \[2, 512\]"):
         physio.welch_psd(x, 128, nperseg=1000)
+
+
+def test_average_beat_and_its_landmarks_on_the_simulated_ecg():
+    sr = 256
+    ecg = listener.simulate_ecg(3.0, seconds=20.0, sr=sr, rng=np.random.default_rng(4), resting_hr=66.0)
+    t, beat = physio.average_beat(ecg, sr)
+    assert t.shape == beat.shape == (round(0.3 * sr) + round(0.45 * sr) + 1,)
+    assert t[np.argmax(beat)] == pytest.approx(0.0, abs=0.01)          # aligned on the R peak
+    marks = physio.beat_landmarks(t, beat)
+    assert list(marks.index) == list(physio.ECG_WAVES)
+    assert marks["time_s"].is_monotonic_increasing                     # P before Q before R before S before T
+    assert marks.loc["R", "amplitude"] > marks.loc["T", "amplitude"] > marks.loc["P", "amplitude"] > 0
+    assert marks.loc["Q", "amplitude"] < 0.1 and marks.loc["S", "amplitude"] < 0
+    # the simulator's template (listener._WAVES): P ~0.17 s before R, T ~0.26 s after it, at RR ~ 0.9 s
+    assert -0.22 < marks.loc["P", "time_s"] < -0.10 and 0.15 < marks.loc["T", "time_s"] < 0.32
+
+
+def test_average_beat_and_landmarks_reject_what_does_not_fit():
+    sr = 256
+    ecg = listener.simulate_ecg(5.0, seconds=4.0, sr=sr, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="average_beat"):
+        physio.average_beat(ecg, sr, peaks=[5])                        # no room before the first peak
+    t, beat = physio.average_beat(ecg, sr, after_s=0.05)
+    with pytest.raises(ValueError, match="T wave"):
+        physio.beat_landmarks(t, beat)
+
+
+def test_hrv_formulas_on_a_hand_computed_case():
+    rr = [0.80, 0.86, 0.79, 0.83]                  # successive differences 60, -70, 40 ms
+    values = physio.hrv(rr)
+    assert values["rmssd"] == pytest.approx(math.sqrt((60**2 + 70**2 + 40**2) / 3))
+    assert values["pnn50"] == pytest.approx(200 / 3)  # two of the three differences exceed 50 ms
+    assert values["sdnn"] == pytest.approx(1000 * np.std(rr, ddof=1))

@@ -9,7 +9,7 @@
   the Eq. 1-3 dynamic sampler, the Fig. 1 lyrics + audio fusion network, per-modality
   autoencoders and fusion (Eq. 6-9), the Bi-LSTM recogniser with ablation switches (Eq. 10)
   and online adaptation; the paper's Table 4 and its seven ablation switches. Taught in
-  ``07_hao_realtime_fusion``.
+  ``08_hao_realtime_fusion``.
 
 * :mod:`mer_lessons.models.sequence`: small GRU, Bi-GRU, CNN, LSTM + attention and CNN-RNN
   classifiers over feature sequences, standing in for the deep rows of Hao et al.'s Table 3

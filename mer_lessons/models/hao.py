@@ -32,6 +32,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mer_lessons import dsp
+from mer_lessons.models.blocks import Autoencoder
 
 __all__ = [
     "align_modalities",
@@ -97,7 +98,7 @@ def align_modalities(times_src, values_src, times_target, outside: str = "hold")
     float64 array, (T',) for 1-D ``values_src`` else (C, T'). A signal that is linear in
     time is reproduced exactly inside the source range.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     ts = _check_times(times_src, "times_src", strict=True)
     tt = _check_times(times_target, "times_target", strict=False)
@@ -123,7 +124,7 @@ def align_streams(streams: Mapping[str, tuple], times_target) -> Dict[str, np.nd
     Every stream is interpolated onto ``times_target`` with :func:`align_modalities`
     (``outside="hold"``); 1-D values become one channel. Stack or fuse the results next.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     out = {}
     for name, (t, v) in streams.items():
@@ -141,17 +142,21 @@ def align_streams(streams: Mapping[str, tuple], times_target) -> Dict[str, np.nd
 class SamplingDecision:
     """Output of :meth:`DynamicSampler.decide` (one entry per analysis window).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     keep: np.ndarray         # bool (n_windows,): process this window?
     rates: np.ndarray        # S_dyn per window (windows per second), Eq. 3
-    fluctuation: np.ndarray  # the measure fed into Eq. 3 (FVR or flux)
+    fluctuation: np.ndarray  # the measure fed into Eq. 3 (flux, FVR or normalised FVR)
     frame_rate: float        # windows arriving per second (sr / hop_length)
 
     @property
     def kept_fraction(self) -> float:
         return float(np.mean(self.keep))
+
+
+#: The fluctuation measures :class:`DynamicSampler` offers (see its docstring).
+MEASURES = ("flux", "fvr", "fvr_normalized")
 
 
 class DynamicSampler:
@@ -171,10 +176,18 @@ class DynamicSampler:
       the total variation distance between consecutive normalised spectra, in ``[0, 1]``.
       Paper: the text speaks of "emotion fluctuation" and "energy changes", i.e. change in
       time; this is our reading of that.
-    * ``"fvr"``: Eq. 2 *as written*, :func:`mer_lessons.dsp.frequency_variation_rate_frames`
-      with L2-normalised frames, times ``sqrt(n_bins)`` to make it O(0.1–1). It measures
-      how jagged one spectrum is across frequency, not change over time, so it barely
-      separates a steady chord from a turbulent passage (the course shows this).
+    * ``"fvr"``: Eq. 2 as printed, :func:`mer_lessons.dsp.frequency_variation_rate` of each
+      window's magnitude spectrum (:func:`mer_lessons.dsp.frequency_variation_rate_frames`,
+      no normalisation): the mean absolute difference between neighbouring frequency bins.
+      It measures how jagged one spectrum is across frequency, not change over time, and it
+      grows in proportion to loudness (and with ``n_fft``), so ``alpha`` must be matched to
+      the recording level.
+    * ``"fvr_normalized"``: normalised FVR, **our variant** of Eq. 2 (not the paper's):
+      each window's spectrum is divided by its L2 norm first
+      (``frequency_variation_rate_frames(..., normalize=True)``), then multiplied by
+      ``sqrt(n_bins)`` to make it O(0.1–1). Loudness no longer matters, and what is left
+      is roughness across frequency: a held chord with sharp peaks can score higher than a
+      turbulent passage (the course shows this).
 
     Paper: ``S_base``, ``alpha`` and bounds are not given; we: ``s_base = frame_rate / 4``
     (one window in four when nothing changes), ``alpha = 10`` for flux (a spectral change of
@@ -183,15 +196,15 @@ class DynamicSampler:
     ``adaptive=False`` is the ablation "without adaptive sampling": every window is kept
     (rates = frame_rate). This switch belongs here, not in the recogniser.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, sr: float = 16_000, n_fft: int = 1024, hop_length: int = 512,
                  measure: str = "flux", s_base: Optional[float] = None,
                  alpha: Optional[float] = None, s_min: Optional[float] = None,
                  adaptive: bool = True):
-        if measure not in ("flux", "fvr"):
-            raise ValueError(f"measure must be 'flux' or 'fvr', got {measure!r}")
+        if measure not in MEASURES:
+            raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
         if sr <= 0 or n_fft < 2 or hop_length < 1:
             raise ValueError("need sr > 0, n_fft >= 2 and hop_length >= 1")
         self.sr = float(sr)
@@ -210,7 +223,10 @@ class DynamicSampler:
         if y.ndim != 1:
             raise ValueError(f"y must be a mono 1-D signal, got shape {y.shape}")
         n_bins = self.n_fft // 2 + 1
-        if self.measure == "fvr":
+        if self.measure == "fvr":  # Eq. 2 as printed
+            return np.asarray(dsp.frequency_variation_rate_frames(
+                y, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length))
+        if self.measure == "fvr_normalized":  # our variant: loudness taken out
             fvr = dsp.frequency_variation_rate_frames(
                 y, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length, normalize=True)
             return np.asarray(fvr) * np.sqrt(n_bins)
@@ -262,7 +278,7 @@ class LyricsAudioFusionNet(nn.Module):
     :class:`mer_lessons.train.DictDataset`). ``padding_mask`` is True at padding (the
     PyTorch convention); every row needs at least one real token.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, vocab_size: int, n_classes: int, n_mels: int, d_model: int = 64,
@@ -334,41 +350,9 @@ class LyricsAudioFusionNet(nn.Module):
 # ---------------------------------------------------------------------------------------
 
 
-class ModalityAutoencoder(nn.Module):
-    """One modality's autoencoder, Hao, Li, Wen, Eq. 6–8.
-
-    ``encode``: ``Z = f_encoder(F)`` (Eq. 6/7), Linear -> ReLU -> Linear to ``code_dim``;
-    ``decode`` mirrors it. ``reconstruction_loss(x)`` is Eq. 8, ``||F - F_hat||^2``, as a
-    *mean* over elements (MSE): the same minimiser, a scale independent of batch and
-    sequence length. Works on any leading shape ``(..., in_dim)``. Paper: layer sizes and
-    activations are not given; we: one hidden layer of ``hidden`` units.
-
-    Taught in ``07_hao_realtime_fusion``.
-    """
-
-    def __init__(self, in_dim: int, code_dim: int, hidden: int = 64):
-        super().__init__()
-        if min(in_dim, code_dim, hidden) < 1:
-            raise ValueError("in_dim, code_dim and hidden must be positive")
-        self.in_dim, self.code_dim = int(in_dim), int(code_dim)
-        self.encoder = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, code_dim))
-        self.decoder = nn.Sequential(nn.Linear(code_dim, hidden), nn.ReLU(),
-                                     nn.Linear(hidden, in_dim))
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] != self.in_dim:
-            raise ValueError(f"expected last dim {self.in_dim}, got {tuple(x.shape)}")
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
-
-    def reconstruction_loss(self, x: torch.Tensor) -> torch.Tensor:
-        return F.mse_loss(self.forward(x), x)
+#: One modality's autoencoder (Hao et al., Eq. 6-8): the shared
+#: :class:`mer_lessons.models.blocks.Autoencoder`, under the name the paper's text suggests.
+ModalityAutoencoder = Autoencoder
 
 
 class FeatureFusion(nn.Module):
@@ -380,7 +364,7 @@ class FeatureFusion(nn.Module):
     equal). Paper: "concatenation, weighted summation, or other"; we offer these two.
     ``forward(list of (..., d_m))`` with matching leading shapes.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, dims: Sequence[int], mode: str = "concat",
@@ -449,7 +433,7 @@ class HaoRecognizer(nn.Module):
     * ``adaptive_sampling``: recorded only (for the ablation table). Sampling decides which
       windows reach the model, so it lives in :class:`DynamicSampler` (``adaptive=...``).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, modality_dims: Mapping[str, int], n_classes: int, code_dim=32,
@@ -527,7 +511,7 @@ def compact_code_dims(modality_dims: Mapping[str, int], ratio: int = 4, minimum:
     Paper: the autoencoders make "a more compact feature input to the Bi-LSTM", sizes not
     given; we: a quarter of each input width (teaching dataset: 85 values per step -> 24).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     if ratio < 1 or minimum < 1:
         raise ValueError("ratio and minimum must be >= 1")
@@ -542,7 +526,7 @@ def compact_code_dims(modality_dims: Mapping[str, int], ratio: int = 4, minimum:
 def total_variation(p, q) -> float:
     """Total variation distance ``0.5 * sum |p - q|`` between two distributions (in [0, 1]).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     p = torch.as_tensor(p, dtype=torch.float64)
     q = torch.as_tensor(q, dtype=torch.float64)
@@ -570,7 +554,7 @@ class OnlineAdapter:
     paper's) and batch 8. Dropout randomness in each step is seeded (``seed`` + step
     count) without touching the global RNG.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, model: nn.Module, lr: float = 1e-3, batch_size: int = 8,
