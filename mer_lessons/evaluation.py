@@ -20,7 +20,7 @@ of our models stands for which row, its claims) lives in :mod:`mer_lessons.paper
   :class:`~mer_lessons.streaming.StreamingPipeline`, one configuration per row.
 * :func:`prequential_run`, :func:`rolling_accuracy` -- online learning, "test, then train".
 
-Taught in ``07_hao_realtime_fusion``; every later paper chapter reuses it.
+Taught in ``08_hao_realtime_fusion``; every later paper chapter reuses it.
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Op
     added to the cross-entropy of every batch: the encoders and the classifier learn
     jointly (the paper does not say whether it pre-trains them).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     extra = None
     if reconstruction and hasattr(model, "reconstruction_loss") and not stacked:
@@ -88,7 +88,7 @@ def predict_windows(model: torch.nn.Module, windows: WindowSet, *, modalities: O
                     stacked: bool = False, device: Any = "auto") -> np.ndarray:
     """Class probabilities ``(N, C)`` for every window (softmax of the logits).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     return train.predict(model, _data(windows, modalities, stacked), device=device, output="proba")
 
@@ -110,7 +110,7 @@ def time_window_predictions(model: torch.nn.Module, windows: WindowSet, *, n: in
     :func:`mer_lessons.models.baselines.time_single_predictions`). On CUDA every call is
     synchronised before the clock stops.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     n = as_int(n, "n", minimum=1, where="time_window_predictions")
     warmup = as_int(warmup, "warmup", minimum=0, where="time_window_predictions")
@@ -141,7 +141,7 @@ def score(y_true, y_pred, classes: Sequence, name: Optional[str] = None) -> pd.D
 
     ``y_true``/``y_pred``: ``(N,)`` class indices (positions in ``classes``) or class names.
 
-    Taught in ``05_metrics_and_classical_baselines`` and ``07_hao_realtime_fusion``.
+    Taught in ``05_metrics_and_classical_baselines`` and ``08_hao_realtime_fusion``.
     """
     classes = [str(c) for c in classes]
 
@@ -166,7 +166,7 @@ class ModelSpec:
     the first modality when there is no audio). Which paper row a spec stands for is kept
     by the paper's module (e.g. :data:`mer_lessons.papers.hao.ROW_MODELS`), not here.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     name: str
@@ -203,7 +203,7 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     every :func:`score` metric, ``latency_ms``, ``parameters`` (torch only), ``epochs``,
     ``train_s``) and ``{name: trained model}``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from tqdm.auto import tqdm
 
@@ -266,7 +266,7 @@ def mean_interval(values, confidence: float = 0.95) -> Tuple[float, float, float
     not an exact coverage. NaN values are ignored; with fewer than two values the interval
     is ``(nan, nan)``: one run says nothing about its own spread.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from scipy import stats
 
@@ -311,7 +311,7 @@ def repeated_evaluation(run: Callable[[int], pd.DataFrame], repeats: int | Seque
     ``repeats``; ``per_repeat`` has every run's rows with a ``repeat`` column (keep it for
     :func:`paired_difference`).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from tqdm.auto import tqdm
 
@@ -346,7 +346,7 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
     ``compare_options`` go to :func:`compare_models` (``epochs``, ``device``, ``n_timing``).
     Returns :func:`repeated_evaluation`'s ``(summary, per_repeat)``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     def run(r: int) -> pd.DataFrame:
         parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
@@ -369,7 +369,7 @@ def paired_difference(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, 
     two are True only when the whole interval lies on that side of 0 (with fewer than two
     repeats both are False: one run cannot tell).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     by = by or per_repeat.columns[0]
     table = per_repeat.pivot_table(index="repeat", columns=by, values=metric, aggfunc="mean")
@@ -390,7 +390,7 @@ class BesideColumn:
     """One metric of :func:`beside_paper`: ``label`` shown, our column, the paper's column.
 
     Our value is multiplied by ``scale`` (e.g. 100 for a paper that prints %) and rounded
-    to ``digits``. Taught in ``07_hao_realtime_fusion``.
+    to ``digits``. Taught in ``08_hao_realtime_fusion``.
     """
 
     label: str
@@ -415,7 +415,7 @@ def beside_paper(ours: pd.DataFrame, paper: pd.DataFrame, *, rows: Mapping[str, 
     beside ``"<label> (paper)"``. The numbers come from different data, protocols and
     machines unless a chapter says otherwise: read them, do not subtract them.
 
-    Taught in ``05_metrics_and_classical_baselines`` and ``07_hao_realtime_fusion``.
+    Taught in ``05_metrics_and_classical_baselines`` and ``08_hao_realtime_fusion``.
     """
     table = paper.set_index(paper_index) if paper_index is not None else paper
     unknown = [r for r in rows if r not in table.index]
@@ -465,7 +465,7 @@ def stream_scores(model: torch.nn.Module, ds, trials: Sequence[int], *, classes:
     ``inference_ms`` -- the mean compute per window of stream (the sampler's decision on
     every window, plus window features + model on the processed ones).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from mer_lessons.streaming import StreamingPipeline, stream_from_dataset
     from mer_lessons.windows import RATE_KEYS, item_modalities
@@ -519,7 +519,7 @@ def ablation_grid(configurations: Mapping[str, Mapping[str, Any]], ds, trials: S
     entry) and ``{name: per-window rows}``. For Hao et al.'s Table 4 the configurations
     come from :data:`mer_lessons.papers.hao.ABLATIONS`.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from tqdm.auto import tqdm
 
@@ -568,7 +568,7 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
     the ``stream.meta`` columns, ``true``, ``pred``, ``correct``, ``reset`` (a reset
     happened after this window's group).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     as_choice(mode, "mode", PREQUENTIAL_MODES, where="prequential_run")
     if mode != "frozen" and adapter_factory is None:
@@ -606,7 +606,7 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
 def rolling_accuracy(run: pd.DataFrame, window: int = 100) -> pd.Series:
     """Accuracy over the last ``window`` windows at every position of a :func:`prequential_run`.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     window = as_int(window, "window", minimum=1, where="rolling_accuracy")
     return run["correct"].astype(float).rolling(window, min_periods=max(1, window // 4)).mean()

@@ -69,7 +69,7 @@ def group_split(meta: pd.DataFrame, *, by: str = "subject", test_size: float = 0
     are needed. With ``by="subject"`` this is the subject-independent protocol: the model
     never sees a test listener while training. Built on :func:`split_indices`.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     if by not in meta.columns:
         raise KeyError(f"group_split: meta has no column {by!r}")

@@ -26,7 +26,7 @@ process, and an integrate-and-fire accumulator over windows (the rule of
 processed. With the sampler's defaults a steady passage processes about one window in
 four, a turbulent one every window.
 
-Taught in ``07_hao_realtime_fusion``.
+Taught in ``08_hao_realtime_fusion``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class RingBuffer:
     (it would silently drop data the caller thinks is buffered); so does reading more
     than is buffered.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, capacity_samples: int, channels: int = 1, dtype=np.float32):
@@ -151,7 +151,7 @@ def stream_from_arrays(signals: Mapping[str, np.ndarray], rates: Mapping[str, fl
     signal exactly (a 4 fps face stream gives empty ``(0, H, W)`` chunks in between).
     Yields ``{"t": start time (s, from t0), "rates", "trial", "label", <name>: chunk}``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     chunk_s = as_float(chunk_s, "chunk_s", minimum=0, low_open=True, where="stream_from_arrays", unit="s")
     names = list(signals)
@@ -192,7 +192,7 @@ def stream_from_dataset(ds, indices: Optional[Iterable[int]] = None, *, chunk_s:
     trials, and every chunk carries the trial's ``labels[label_key]`` as ``"label"``.
     ``indices`` may repeat (to make a long stream); default: every item once.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     rate_keys = RATE_KEYS
     t0 = 0.0
@@ -225,7 +225,7 @@ class StreamReport:
     (window read -> features -> model -> label; NaN when skipped), ``decide_ms`` (time of
     the sampling decision, every window), ``true_label`` (the stream's label, if any).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     windows: pd.DataFrame
@@ -266,7 +266,7 @@ class StreamingPipeline:
     ``featurizer``: turns a window into the model's input (default
     :func:`mer_lessons.windows.window_features`; use the one the model was trained with).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, model: torch.nn.Module, *, window_s: float = 1.0, hop_s: float = 0.5,

@@ -5,7 +5,7 @@ lyrics: lower-case words (letters and apostrophes), a vocabulary built from the 
 texts, id 0 for padding and id 1 for words never seen in training. Later chapters that use
 a pretrained language model use its own tokenizer instead.
 
-Taught in ``07_hao_realtime_fusion``.
+Taught in ``08_hao_realtime_fusion``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 def tokenize(text: str) -> list:
     """Lower-case words of ``text`` (``"Don't stop!"`` -> ``["don't", "stop"]``).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects a string, got {type(text).__name__}")
@@ -34,7 +34,7 @@ def tokenize(text: str) -> list:
 class Vocabulary:
     """Word <-> id. Id 0 is :data:`PAD`, id 1 is :data:`UNK`, then words by frequency.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, words: Sequence[str]):

@@ -83,8 +83,8 @@ Bad arguments raise the error types of :mod:`mer_lessons.validation` (all of the
 ``ValueError``; a wrong type is also a ``TypeError``), with messages such as
 ``fit: epochs must be an integer >= 1, got 0``.
 
-Taught in ``07`` and used by every later training chapter; the steps of :func:`fit` are
-taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+Taught in ``07_deep_learning_primer`` and used by every later training chapter; the steps of :func:`fit` are
+taught in ``08_hao_realtime_fusion`` and ``13`` (planned).
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ SUPPORTED_METRICS = ("accuracy",)
 class CheckpointError(RuntimeError):
     """A checkpoint file is corrupt, truncated, unsafe or does not fit the model.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
 
@@ -157,7 +157,7 @@ class History:
     validation loss (training loss without validation data), ``stopped_early`` whether
     early stopping ended the run before ``epochs``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``07_deep_learning_primer``.
     """
 
     train_loss: list = field(default_factory=list)
@@ -184,7 +184,7 @@ class History:
         ``train``: what :func:`train_one_epoch` returned (``{"loss", "accuracy", ...}``);
         ``val``: what :func:`evaluate` returned, or ``None`` without validation data (its
         entries are then ``nan``); ``lr``: the learning rate the epoch used; ``seconds``:
-        its wall-clock time. Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+        its wall-clock time. Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
         """
         self.lr.append(lr)
         self.train_loss.append(train["loss"])
@@ -223,7 +223,7 @@ class DictDataset(Dataset):
     classes become ``int64``). ``dataset[i]`` is ``({name: inputs[name][i]}, y[i])``; a
     DataLoader batches it into ``({name: (B, ...)}, (B,))``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, inputs, y):
@@ -365,7 +365,7 @@ def make_loader(
     **loader_kwargs
         Passed to ``DataLoader`` (``num_workers``, ``pin_memory``, ``drop_last`` ...).
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     batch_size = as_int(batch_size, "batch_size", minimum=1, where="make_loader")
     dataset = _as_dataset(data, name)
@@ -390,7 +390,7 @@ def resolve_amp(amp: Any, device, *, where: str = "resolve_amp") -> torch.dtype 
     mixed precision off CUDA an :class:`~mer_lessons.validation.InputError` (both are
     ``ValueError``). ``where`` names the caller in the message.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     device = torch.device(device)
     if amp is None or amp is False:
@@ -438,7 +438,7 @@ class MixedPrecision:
             loss = loss_fn(model(x), y)          # matmuls in dtype, reductions in float32
         precision.backward_and_step(loss, optimizer)
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
 
     def __init__(self, amp: Any = "auto", device="auto", *, where: str = "MixedPrecision"):
@@ -480,7 +480,7 @@ class MixedPrecision:
 def current_lr(optimizer) -> float:
     """The learning rate of the optimizer's first parameter group, as a float.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     return float(optimizer.param_groups[0]["lr"])
 
@@ -504,7 +504,7 @@ def make_lr_scheduler(optimizer, lr_decay, *, where: str = "make_lr_scheduler"):
     :class:`~mer_lessons.validation.OutOfRangeError`, a non-number
     :class:`~mer_lessons.validation.WrongTypeError`.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     if lr_decay is None:
         return None
@@ -556,7 +556,7 @@ def train_one_epoch(
         its size ``B``, measured while the weights change), ``accuracy`` the fraction
         correct in [0, 1], ``n`` the number of examples seen.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
@@ -616,7 +616,7 @@ class EarlyStopping:
     epoch : int
         Updates so far.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
 
     def __init__(self, patience: int | None = None, min_delta: float = 0.0, *,
@@ -697,7 +697,7 @@ def evaluate(
         ``{"loss": float, "accuracy": float (nan if not applicable), "n": int}``, the
         loss being the mean over all ``n`` examples.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
@@ -972,7 +972,7 @@ def save_checkpoint(path, model, optimizer=None, **meta) -> Path:
     a temporary file in the same folder that then replaces ``path`` (``os.replace``), so
     readers see either the old or the new checkpoint, never half a file.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``07_deep_learning_primer``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1006,7 +1006,7 @@ def save_epoch_checkpoints(
     "history"}``: the 1-based epoch (``len(history.train_loss)``), that epoch's mean
     losses per example and ``history.to_dict()`` so far.
 
-    Taught in ``07_hao_realtime_fusion`` and ``13`` (planned).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
     """
     folder = Path(folder)
     meta = {
@@ -1040,7 +1040,7 @@ def load_checkpoint(
         weights do not fit ``model`` (missing/unexpected keys, wrong shapes). The message
         names the file.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     path = Path(path)
     if not path.is_file():

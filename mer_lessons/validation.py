@@ -264,7 +264,7 @@ def require_shape(arr: Any, name: str, expected: Sequence[Optional[int]], *, whe
     """Raise :class:`WrongShapeError` unless ``arr.shape`` matches ``expected`` (``None`` = any size).
 
     ``meaning`` names the axes in the message, e.g. ``"(batch, samples)"``. Taught in
-    ``07_hao_realtime_fusion`` (window tensors).
+    ``08_hao_realtime_fusion`` (window tensors).
     """
     shape = tuple(np.shape(arr))
     expected = tuple(expected)

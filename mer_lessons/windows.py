@@ -23,7 +23,7 @@ featurizer, so a model trained here can be dropped into the stream unchanged.
 
 :mod:`mer_lessons.streaming` imports this module (never the reverse).
 
-Taught in ``07_hao_realtime_fusion``.
+Taught in ``08_hao_realtime_fusion``.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float]
     :func:`window_dataset` and :class:`~mer_lessons.streaming.StreamingPipeline`; change an
     option with ``functools.partial(window_features, n_mels=64)``.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     steps = as_int(steps, "steps", minimum=1, where="window_features")
     out: Dict[str, np.ndarray] = {}
@@ -167,7 +167,7 @@ def _face_features(frames: np.ndarray, steps: int) -> np.ndarray:
 def item_modalities(item: Mapping[str, Any]) -> list:
     """The modalities of :data:`SIGNAL_MODALITIES` an item has (signal and rate present).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     return [m for m in SIGNAL_MODALITIES if m in item and RATE_KEYS[m] in item]
 
@@ -190,7 +190,7 @@ def cut_windows(item: Mapping[str, Any], modalities: Sequence[str], *, window_s:
     frame ``i`` starting at ``i / fps`` -- the rules of
     :class:`mer_lessons.streaming.StreamingPipeline`, so both see the same window.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where="cut_windows", unit="s")
     hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where="cut_windows", unit="s")
@@ -226,7 +226,7 @@ class WindowSet:
     lists the label values in a fixed order (the class index of each window is
     :attr:`y`).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     features: Dict[str, np.ndarray]
@@ -343,7 +343,7 @@ def _mean_std(x: np.ndarray) -> tuple:
 class MultimodalWindows(torch.utils.data.Dataset):
     """``(x, y)`` pairs of a :class:`WindowSet` for :func:`mer_lessons.train.fit`.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, windows: WindowSet, modalities: Optional[Sequence[str]] = None,
@@ -373,7 +373,7 @@ class FeatureScaler(nn.Module):
     listener of a stream changes. ``modalities`` and ``head`` are the wrapped model's, so a
     :class:`~mer_lessons.streaming.StreamingPipeline` sees the same interface.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     def __init__(self, model: nn.Module, stats: Mapping[str, tuple]):
@@ -429,7 +429,7 @@ def featurizer_key(featurizer: Featurizer) -> str:
     arguments; any other callable its ``repr`` (give it a stable one). A featurizer with a
     ``version`` attribute adds it: bump it when its features change.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     if isinstance(featurizer, functools.partial):
         inner = featurizer_key(featurizer.func)
@@ -461,7 +461,7 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
     dataset's ids and the options (``cache=False`` to skip). Attach labels with
     :meth:`WindowSet.with_labels`.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     if len(ds) == 0:
         raise ValueError(f"window_dataset: dataset {ds.name!r} is empty")

@@ -111,7 +111,7 @@ def test_beside_hao_table3(results):
     assert side.loc["K-Nearest neighbors", "Latency ms (paper)"] == 48.9
     assert side.loc["MLP-EmotionNet", "ours"] == baselines.MODEL_NAMES["mlp"]
     assert side.loc["Random forest classifier", "ours"] == baselines.MODEL_NAMES["random_forest"]
-    assert (side["ours"] != "not built").sum() == 4   # the deep rows are chapter 07's, not built here
+    assert (side["ours"] != "not built").sum() == 4   # the deep rows are chapter 08's, not built here
 
 
 def test_seeded_runs_are_identical_except_timings(problem):

@@ -1,4 +1,4 @@
-"""Notebook 07 on the paper's own datasets: DATASET="deap" / "amigos" end to end (SMOKE=True).
+"""Notebook 08 (Hao et al.) on the paper's own datasets: DATASET="deap" / "amigos" end to end (SMOKE=True).
 
 The real releases cannot be downloaded here, so the fixture writers produce small
 recordings in each dataset's real file format (DEAP: Python-2 pickles; AMIGOS: MATLAB v5
@@ -51,14 +51,14 @@ def test_recordings_load_in_the_real_format(tmp_path, name, modalities):
 
 
 @pytest.mark.parametrize("name, modalities", [("deap", "eeg, gsr, ppg"), ("amigos", "eeg, ecg, gsr")])
-def test_notebook_07_runs_on_the_papers_datasets(tmp_path, name, modalities):
+def test_notebook_08_runs_on_the_papers_datasets(tmp_path, name, modalities):
     root = _recordings(name, tmp_path / name)
     out = tmp_path / "out"
-    code = course.main(["run", "--smoke", "--notebooks", str(NOTEBOOKS), "--only", "07", "--out", str(out),
+    code = course.main(["run", "--smoke", "--notebooks", str(NOTEBOOKS), "--only", "08", "--out", str(out),
                         "-p", "DATASET", name, "-p", "DATA_ROOT", str(root), "--no-progress"])
     report = json.loads((out / "report.json").read_text())
     assert code == 0, report["results"]
-    text = _text_outputs(out / "07_hao_realtime_fusion.ipynb")
+    text = _text_outputs(out / "08_hao_realtime_fusion.ipynb")
     assert f"Dataset('{name}'" in text
     assert "has no lyrics and no music audio: the Fig. 1 network is skipped" in text
     assert "the felt emotion is only known on the teaching dataset" in text

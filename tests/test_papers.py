@@ -245,8 +245,8 @@ def test_chapter_exists_or_is_planned(key):
 
 
 def test_hao_chapter_is_the_current_notebook():
-    assert hao.CHAPTER == "07_hao_realtime_fusion"
-    assert (ROOT / "notebooks" / "07_hao_realtime_fusion.ipynb").exists()
+    assert hao.CHAPTER == "08_hao_realtime_fusion"
+    assert (ROOT / "notebooks" / "08_hao_realtime_fusion.ipynb").exists()
 
 
 def test_importing_papers_does_not_import_torch():

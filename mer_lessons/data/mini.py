@@ -670,7 +670,7 @@ def build(folder: Path, *, seed: int, n_clips: int, n_subjects: int, clip_second
     ``engine`` must be resolved (``"fluidsynth"`` or ``"additive"``). Deterministic: the
     same options give byte-identical files, except ``manifest.json``'s build time.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     import soundfile
 

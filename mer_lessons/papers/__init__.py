@@ -46,7 +46,7 @@ def cite(key: str, style: str = "text") -> str:
     (``"Hao et al. (n.d.)"``, :meth:`Citation.short`) or ``"bibtex"`` (an entry whose key is
     the paper's key). An unknown key or style raises ``ValueError`` naming the valid ones.
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     module = _paper(key)
     if style == "text":
@@ -64,7 +64,7 @@ def all_claims() -> pd.DataFrame:
     ``paper`` is the paper's key; ``paper_value`` keeps the paper's number, or text where a
     claim compares two numbers the paper prints (``object`` column).
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     rows = []
     for key, module in PAPERS.items():

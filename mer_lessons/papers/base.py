@@ -91,7 +91,7 @@ class Claim:
 
     Taught in every paper chapter ("What we reproduced").
 
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
 
     key: str

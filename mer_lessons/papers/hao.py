@@ -49,7 +49,7 @@ models stands for which row of Table 3, :func:`table3_models` builds them, and
 :data:`TABLE3_COLUMNS` / :data:`TABLE4_COLUMNS` tell ``evaluation.beside_paper`` which of
 our columns sits beside which of the paper's.
 
-Taught in ``07_hao_realtime_fusion``.
+Taught in ``08_hao_realtime_fusion``.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ CITATION = Citation(
 )
 
 #: The notebook that teaches this paper.
-CHAPTER = "07_hao_realtime_fusion"
+CHAPTER = "08_hao_realtime_fusion"
 
 #: Table 1, "Experimental environment configuration".
 TABLE1 = pd.DataFrame(
@@ -199,7 +199,7 @@ def table3_models() -> list:
 
     Built on call (the specs need torch; importing this module does not). ST-GCN, the
     capsule network, the deep belief network and the hybrid CNN-GRU are not built.
-    Taught in ``07_hao_realtime_fusion``.
+    Taught in ``08_hao_realtime_fusion``.
     """
     from mer_lessons.evaluation import ModelSpec
     from mer_lessons.models import baselines, sequence
