@@ -32,3 +32,26 @@ def module_data_home(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(DATA_ENV_VAR, str(home))
         yield home
+
+
+# --------------------------------------------------------------------------- the teaching data, small
+
+@pytest.fixture(scope="module")
+def teaching_trials(module_data_home):
+    """A small teaching dataset (40 clips x 3 listeners, 4-s trials), built once per module."""
+    from mer_lessons.data import load
+    return load("mini", n_clips=40, n_subjects=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def teaching_windows(teaching_trials):
+    """Every 1-s window (one every 1 s) of :func:`teaching_trials`, default features."""
+    from mer_lessons import windows
+    return windows.window_dataset(teaching_trials, hop_s=1.0, progress=False)
+
+
+@pytest.fixture(scope="module")
+def labelled_windows(teaching_trials, teaching_windows):
+    """:func:`teaching_windows` labelled with the reported quadrant, z-scored per listener."""
+    return teaching_windows.with_labels(teaching_trials.meta["quadrant"],
+                                        classes=["Q1", "Q2", "Q3", "Q4"]).standardize("subject")

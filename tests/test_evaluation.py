@@ -16,22 +16,6 @@ from mer_lessons.validation import InputError
 CLASSES = ["Q1", "Q2", "Q3", "Q4"]
 
 
-@pytest.fixture(scope="module")
-def mini(module_data_home):
-    from mer_lessons.data import load
-    return load("mini", n_clips=40, n_subjects=3, progress=False)
-
-
-@pytest.fixture(scope="module")
-def wins(mini):
-    return W.window_dataset(mini, hop_s=1.0, progress=False)
-
-
-@pytest.fixture(scope="module")
-def labelled(mini, wins):
-    return wins.with_labels(mini.meta["quadrant"], classes=CLASSES).standardize("subject")
-
-
 def specs_named(*prefixes):
     return [s for s in hao_paper.table3_models() if s.name.startswith(prefixes)]
 
@@ -41,15 +25,15 @@ KNN = hao_paper.ROW_MODELS["K-Nearest neighbors"]
 GRU = hao_paper.ROW_MODELS["GRU + Spectrogram features"]
 
 
-def test_group_split_keeps_listeners_apart(labelled):
-    parts = splits.group_split(labelled.meta)
-    subjects = {k: set(labelled.meta["subject"].iloc[v]) for k, v in parts.items()}
+def test_group_split_keeps_listeners_apart(labelled_windows):
+    parts = splits.group_split(labelled_windows.meta)
+    subjects = {k: set(labelled_windows.meta["subject"].iloc[v]) for k, v in parts.items()}
     assert all(subjects.values())
     assert not (subjects["train"] & subjects["test"]) and not (subjects["val"] & subjects["test"])
     assert not (subjects["train"] & subjects["val"])
-    assert sum(len(v) for v in parts.values()) == len(labelled)
+    assert sum(len(v) for v in parts.values()) == len(labelled_windows)
     with pytest.raises(ValueError, match=">= 3 groups"):
-        splits.group_split(labelled.meta[labelled.meta["subject"] != "s01"])
+        splits.group_split(labelled_windows.meta[labelled_windows.meta["subject"] != "s01"])
 
 
 def test_score_accepts_indices_and_names():
@@ -60,10 +44,10 @@ def test_score_accepts_indices_and_names():
 
 
 @pytest.fixture(scope="module")
-def split_sets(labelled):
+def split_sets(labelled_windows):
     """Clip-independent: 28 clips train, 4 validate, 8 test (every listener on each side)."""
-    clip = labelled.meta["clip_id"].str.extract(r"(\d+)$")[0].astype(int).to_numpy()
-    return labelled.subset(clip < 28), labelled.subset((clip >= 28) & (clip < 32)), labelled.subset(clip >= 32)
+    clip = labelled_windows.meta["clip_id"].str.extract(r"(\d+)$")[0].astype(int).to_numpy()
+    return labelled_windows.subset(clip < 28), labelled_windows.subset((clip >= 28) & (clip < 32)), labelled_windows.subset(clip >= 32)
 
 
 @pytest.fixture(scope="module")
@@ -175,28 +159,28 @@ def test_paired_difference_tells_a_real_difference_from_none():
         E.paired_difference(per, "a", "nobody", "accuracy")
 
 
-def test_repeated_comparison_moves_the_test_listeners(labelled):
+def test_repeated_comparison_moves_the_test_listeners(labelled_windows):
     specs = [s for s in hao_paper.table3_models() if s.name == KNN]
-    summary, per_repeat = E.repeated_comparison(labelled, specs, repeats=[0, 1, 2], n_timing=0, progress=False)
+    summary, per_repeat = E.repeated_comparison(labelled_windows, specs, repeats=[0, 1, 2], n_timing=0, progress=False)
     assert summary.loc[KNN, "repeats"] == 3
-    tested = {r: tuple(sorted(set(labelled.meta["subject"].iloc[splits.group_split(labelled.meta, seed=r)["test"]])))
+    tested = {r: tuple(sorted(set(labelled_windows.meta["subject"].iloc[splits.group_split(labelled_windows.meta, seed=r)["test"]])))
               for r in (0, 1, 2)}
     assert len(set(tested.values())) > 1                        # other listeners are tested
     assert per_repeat["accuracy"].between(0, 1).all()
 
 
-def test_ablation_grid_on_a_stream(mini, wins, compared, split_sets):
+def test_ablation_grid_on_a_stream(teaching_trials, teaching_windows, compared, split_sets):
     models = compared[1]
     train_set, val_set, _ = split_sets
     variants = {(True, True): models[FULL]}
     for key in [(False, True), (True, False), (False, False)]:
         torch.manual_seed(0)
         variants[key] = hao.HaoRecognizer(train_set.dims, 4, code_dim=4, use_bilstm=key[0], use_fusion=key[1])
-    stats = {s: wins.subset((wins.meta["subject"] == s).to_numpy()).stats() for s in ("s03",)}
-    trials_ = [int(t) for t in np.flatnonzero(mini.meta["subject"] == "s03")[:3]]
+    stats = {s: teaching_windows.subset((teaching_windows.meta["subject"] == s).to_numpy()).stats() for s in ("s03",)}
+    trials_ = [int(t) for t in np.flatnonzero(teaching_trials.meta["subject"] == "s03")[:3]]
     configs = {name: {"model": variants[(b, f)], "sampler": (lambda: hao.DynamicSampler(sr=16_000)) if a else None,
                       "adaptive sampling": a} for name, (b, f, a) in hao_paper.ABLATIONS.items()}
-    table, per_window = E.ablation_grid(configs, mini, trials_, classes=CLASSES, stats_by_subject=stats,
+    table, per_window = E.ablation_grid(configs, teaching_trials, trials_, classes=CLASSES, stats_by_subject=stats,
                                         progress=False)
     assert list(table.index) == list(hao_paper.ABLATIONS)
     off = [k for k, v in hao_paper.ABLATIONS.items() if not v[2]]
@@ -208,7 +192,7 @@ def test_ablation_grid_on_a_stream(mini, wins, compared, split_sets):
     assert beside.loc["Full model", "F1 score (paper)"] == 0.91
     assert 0 <= beside.loc["Full model", "G-Mean accuracy (ours)"] <= 100
     with pytest.raises(KeyError, match="model"):
-        E.ablation_grid({"x": {}}, mini, trials_, classes=CLASSES, stats_by_subject=stats, progress=False)
+        E.ablation_grid({"x": {}}, teaching_trials, trials_, classes=CLASSES, stats_by_subject=stats, progress=False)
 
 
 def adapter(lr=1e-3):

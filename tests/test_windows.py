@@ -16,22 +16,6 @@ from mer_lessons.validation import InputError
 CLASSES = ["Q1", "Q2", "Q3", "Q4"]
 
 
-@pytest.fixture(scope="module")
-def mini(module_data_home):
-    from mer_lessons.data import load
-    return load("mini", n_clips=40, n_subjects=3, progress=False)
-
-
-@pytest.fixture(scope="module")
-def wins(mini):
-    return W.window_dataset(mini, hop_s=1.0, progress=False)
-
-
-@pytest.fixture(scope="module")
-def labelled(mini, wins):
-    return wins.with_labels(mini.meta["quadrant"], classes=CLASSES).standardize("subject")
-
-
 def test_cut_windows_counts_and_slices():
     sr = 100
     item = {"audio": np.arange(350, dtype=float), "sr": sr, "gsr": np.arange(35, dtype=float), "gsr_sr": 10,
@@ -48,22 +32,22 @@ def test_cut_windows_counts_and_slices():
         list(W.cut_windows(item, ["audio"], window_s=0))
 
 
-def test_window_dataset_shapes_cache_and_meta(mini, wins, module_data_home):
-    n_trials = len(mini)
-    assert len(wins) == 4 * n_trials == 480               # 4 s trials, 1 s windows every 1 s
-    assert wins.modalities == ["audio", "eeg", "gsr", "ecg", "face"]
-    assert wins.dims == W.FEATURE_DIMS and wins.steps == 8
-    assert {"trial", "start_s", "id", "subject", "clip_id"} <= set(wins.meta.columns)
-    assert sorted(wins.meta["start_s"].unique().tolist()) == [0.0, 1.0, 2.0, 3.0]
+def test_window_dataset_shapes_cache_and_meta(teaching_trials, teaching_windows, module_data_home):
+    n_trials = len(teaching_trials)
+    assert len(teaching_windows) == 4 * n_trials == 480               # 4 s trials, 1 s windows every 1 s
+    assert teaching_windows.modalities == ["audio", "eeg", "gsr", "ecg", "face"]
+    assert teaching_windows.dims == W.FEATURE_DIMS and teaching_windows.steps == 8
+    assert {"trial", "start_s", "id", "subject", "clip_id"} <= set(teaching_windows.meta.columns)
+    assert sorted(teaching_windows.meta["start_s"].unique().tolist()) == [0.0, 1.0, 2.0, 3.0]
     cached = list((module_data_home / "features" / "mini").glob("windows-*.npz"))
     assert len(cached) == 1
-    again = W.window_dataset(mini, hop_s=1.0, progress=False)
-    for m in wins.modalities:
-        np.testing.assert_array_equal(again.features[m], wins.features[m])
-    pd.testing.assert_frame_equal(again.meta, wins.meta)
+    again = W.window_dataset(teaching_trials, hop_s=1.0, progress=False)
+    for m in teaching_windows.modalities:
+        np.testing.assert_array_equal(again.features[m], teaching_windows.features[m])
+    pd.testing.assert_frame_equal(again.meta, teaching_windows.meta)
 
 
-def test_a_featurizer_plugs_in_and_gets_its_own_cache(mini, module_data_home):
+def test_a_featurizer_plugs_in_and_gets_its_own_cache(teaching_trials, module_data_home):
     """Windows take any featurizer (a paper's own recipe); its options are part of the cache key."""
     calls = []
 
@@ -73,7 +57,7 @@ def test_a_featurizer_plugs_in_and_gets_its_own_cache(mini, module_data_home):
                              for p in np.array_split(np.asarray(x, dtype=float).reshape(-1), steps)])
                 for m, x in window.items() if m != "face"}
 
-    small = mini.subset(range(4))
+    small = teaching_trials.subset(range(4))
     out = W.window_dataset(small, modalities=["audio", "gsr"], hop_s=1.0, steps=4, featurizer=energy,
                            progress=False)
     assert out.dims == {"audio": 1, "gsr": 1} and out.steps == 4 and len(calls) == len(out) == 16
@@ -110,42 +94,42 @@ def test_streaming_imports_windows_not_the_reverse():
     assert not hasattr(S, "default_model")
 
 
-def test_with_labels_standardize_and_shapes(mini, wins, labelled):
-    assert labelled.classes == CLASSES
-    trial_labels = mini.meta["quadrant"].to_numpy()[wins.meta["trial"].to_numpy()]
-    assert list(labelled.labels) == list(trial_labels)
-    assert labelled.y.dtype == np.int64 and set(labelled.y) <= {0, 1, 2, 3}
-    for s in labelled.meta["subject"].unique():
-        rows = (labelled.meta["subject"] == s).to_numpy()
-        x = labelled.features["audio"][rows].reshape(-1, 32)
+def test_with_labels_standardize_and_shapes(teaching_trials, teaching_windows, labelled_windows):
+    assert labelled_windows.classes == CLASSES
+    trial_labels = teaching_trials.meta["quadrant"].to_numpy()[teaching_windows.meta["trial"].to_numpy()]
+    assert list(labelled_windows.labels) == list(trial_labels)
+    assert labelled_windows.y.dtype == np.int64 and set(labelled_windows.y) <= {0, 1, 2, 3}
+    for s in labelled_windows.meta["subject"].unique():
+        rows = (labelled_windows.meta["subject"] == s).to_numpy()
+        x = labelled_windows.features["audio"][rows].reshape(-1, 32)
         np.testing.assert_allclose(x.mean(0), 0, atol=1e-4)
-    assert labelled.stacked().shape == (len(labelled), 8, 85)
-    assert labelled.summary(["gsr", "ecg"]).shape == (len(labelled), 8)
-    assert labelled.select(["eeg"]).modalities == ["eeg"]
+    assert labelled_windows.stacked().shape == (len(labelled_windows), 8, 85)
+    assert labelled_windows.summary(["gsr", "ecg"]).shape == (len(labelled_windows), 8)
+    assert labelled_windows.select(["eeg"]).modalities == ["eeg"]
     with pytest.raises(ValueError, match="not among classes"):
-        wins.with_labels(mini.meta["quadrant"], classes=["Q1", "Q2"])
+        teaching_windows.with_labels(teaching_trials.meta["quadrant"], classes=["Q1", "Q2"])
     with pytest.raises(ValueError, match="no labels"):
-        wins.y
+        teaching_windows.y
 
 
-def test_torch_dataset_and_feature_scaler(labelled, wins):
-    ds = labelled.torch_dataset()
+def test_torch_dataset_and_feature_scaler(labelled_windows, teaching_windows):
+    ds = labelled_windows.torch_dataset()
     x, y = ds[0]
-    assert set(x) == set(labelled.modalities) and x["audio"].shape == (8, 32) and y.dtype == torch.long
-    xs, _ = labelled.torch_dataset(stacked=True)[0]
+    assert set(x) == set(labelled_windows.modalities) and x["audio"].shape == (8, 32) and y.dtype == torch.long
+    xs, _ = labelled_windows.torch_dataset(stacked=True)[0]
     assert xs.shape == (8, 85)
     torch.manual_seed(0)
-    model = hao.HaoRecognizer(wins.dims, 4, code_dim=4, ae_hidden=8, lstm_hidden=8).eval()
-    stats = wins.stats()
+    model = hao.HaoRecognizer(teaching_windows.dims, 4, code_dim=4, ae_hidden=8, lstm_hidden=8).eval()
+    stats = teaching_windows.stats()
     scaler = W.FeatureScaler(model, stats).eval()
-    raw = {m: torch.from_numpy(wins.features[m][:5]) for m in wins.modalities}
+    raw = {m: torch.from_numpy(teaching_windows.features[m][:5]) for m in teaching_windows.modalities}
     by_hand = {m: (raw[m] - torch.from_numpy(stats[m][0])) / torch.from_numpy(stats[m][1]) for m in raw}
     with torch.no_grad():
         torch.testing.assert_close(scaler(raw), model(by_hand))
     assert scaler.modalities == model.modalities and scaler.head is model.head
 
 
-def test_offline_windows_equal_the_streams_windows(mini):
+def test_offline_windows_equal_the_streams_windows(teaching_trials):
     """A model trained on window_dataset sees in the stream exactly what it saw in training."""
     seen = []
 
@@ -161,8 +145,8 @@ def test_offline_windows_equal_the_streams_windows(mini):
             return torch.zeros(1, 4)
 
     pipe = S.StreamingPipeline(Recorder(), window_s=1.0, hop_s=0.5)
-    pipe.run(S.stream_from_dataset(mini, [0]))
-    offline = W.window_dataset(mini.subset([0]), hop_s=0.5, cache=False, progress=False)
+    pipe.run(S.stream_from_dataset(teaching_trials, [0]))
+    offline = W.window_dataset(teaching_trials.subset([0]), hop_s=0.5, cache=False, progress=False)
     assert len(seen) == len(offline) == 7
     for k in range(7):
         for m in W.FEATURE_DIMS:
