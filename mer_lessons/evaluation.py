@@ -19,6 +19,8 @@ of our models stands for which row, its claims) lives in :mod:`mer_lessons.paper
 * :func:`stream_scores`, :func:`ablation_grid` -- models played on a stream through
   :class:`~mer_lessons.streaming.StreamingPipeline`, one configuration per row.
 * :func:`prequential_run`, :func:`rolling_accuracy` -- online learning, "test, then train".
+* :func:`verdict`, :func:`difference_verdict`, :func:`measured`, :func:`verdict_table` --
+  "What we reproduced": a paper's value judged against our 95 % interval, by a stated rule.
 
 Taught in ``08_hao_realtime_fusion``; every later paper chapter reuses it.
 """
@@ -42,7 +44,8 @@ __all__ = [
     "train_window_model", "predict_windows", "time_window_predictions", "score",
     "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
     "paired_difference", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
-    "prequential_run", "rolling_accuracy",
+    "prequential_run", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
+    "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
 ]
 
 
@@ -610,3 +613,203 @@ def rolling_accuracy(run: pd.DataFrame, window: int = 100) -> pd.Series:
     """
     window = as_int(window, "window", minimum=1, where="rolling_accuracy")
     return run["correct"].astype(float).rolling(window, min_periods=max(1, window // 4)).mean()
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+#: The verdicts :func:`verdict` and :func:`verdict_table` give, as printed.
+REPRODUCED = "reproduced"
+NOT_REPRODUCED = "not reproduced"
+CANNOT_TELL = "cannot tell at this size"
+NOT_TESTABLE = "not testable here"
+NOT_MEASURED = "not measured"
+NOT_A_NUMBER = "not one number: see the chapter"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, CANNOT_TELL, NOT_TESTABLE, NOT_MEASURED, NOT_A_NUMBER)
+
+
+def _finite(v) -> bool:
+    try:
+        return v is not None and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def verdict(paper_value: float, low: float, high: float, *, mean: Optional[float] = None,
+            tolerance: float = 0.0, repeats: Optional[int] = None,
+            higher_is_better: Optional[bool] = None, null: Optional[float] = None,
+            max_width: Optional[float] = None) -> str:
+    """Is the paper's number consistent with ours? Read off our 95 % interval ``[low, high]``.
+
+    The rule, in order (all values in the paper's unit; convert ours first, e.g. x 100 for %):
+
+    1. **Cannot tell at this size** when there is no interval: ``low`` or ``high`` is NaN
+       (one repeat: :func:`mean_interval` gives NaN) or ``repeats < 2``.
+    2. The interval is widened by ``tolerance`` on both sides: ``[low - tol, high + tol]``
+       (an absolute allowance the caller states, e.g. 0.005 for a paper that prints two
+       decimals). Two-sided (``higher_is_better=None``): the claim is the value itself.
+       One-sided: ``higher_is_better=True`` reads the claim as "at least ``paper_value``"
+       (a score), ``False`` as "at most" (a latency): doing better than the paper does
+       not refute it.
+    3. **Not reproduced** when the whole widened interval lies on the wrong side of the
+       paper's value (two-sided: on either side; "at least": below it; "at most": above
+       it). That is decisive however wide the interval is.
+    4. Otherwise the paper's value is inside (a value exactly on the widened boundary
+       counts as inside: the interval is closed, up to floating-point rounding,
+       ``1e-9`` relative). It is **reproduced** only if the
+       interval is also narrow enough to mean something; else **cannot tell at this
+       size**. "Too wide" is stated by the caller, two ways: ``null`` -- a value that
+       would mean the claim is *not* true (0 for a claimed difference, chance level for a
+       score): our (unwidened) interval containing it as well as the paper's value says
+       both "the paper is right" and "there is no effect", so it cannot tell; and
+       ``max_width`` -- the widest interval ``high - low`` the caller accepts. With
+       neither, rule 4 is plain containment.
+
+    ``mean``: our mean, checked to lie in ``[low, high]`` (it does not change the verdict).
+    Returns one of :data:`REPRODUCED`, :data:`NOT_REPRODUCED`, :data:`CANNOT_TELL`. More
+    repeats shrink the interval: "cannot tell" is a statement about the experiment's size.
+
+    Paper: the papers compare single numbers; we: a paper's value against our interval over
+    repeated splits and seeds, with the allowance written down.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    where = "verdict"
+    paper_value = as_float(paper_value, "paper_value", where=where)
+    tolerance = as_float(tolerance, "tolerance", minimum=0, where=where)
+    if higher_is_better not in (None, True, False):
+        raise ValueError(f"verdict: higher_is_better must be None, True or False, got {higher_is_better!r}")
+    if max_width is not None:
+        max_width = as_float(max_width, "max_width", minimum=0, where=where)
+    if repeats is not None and int(repeats) < 2:
+        return CANNOT_TELL
+    if not (_finite(low) and _finite(high)):
+        return CANNOT_TELL
+    low, high = float(low), float(high)
+    if low > high:
+        raise ValueError(f"verdict: low ({low}) is above high ({high})")
+    if mean is not None and _finite(mean) and not (low - 1e-12 <= float(mean) <= high + 1e-12):
+        raise ValueError(f"verdict: mean {mean} lies outside its interval [{low}, {high}]")
+    eps = 1e-9 * max(1.0, abs(paper_value), abs(low), abs(high))   # floating-point rounding only
+    lo, hi = low - tolerance - eps, high + tolerance + eps
+    above = lo > paper_value                # the whole interval above the paper's value
+    below = hi < paper_value
+    wrong = {None: above or below, True: below, False: above}[higher_is_better]
+    if wrong:
+        return NOT_REPRODUCED
+    if null is not None and _finite(null) and low <= float(null) <= high:
+        return CANNOT_TELL
+    if max_width is not None and high - low > max_width + eps:
+        return CANNOT_TELL
+    return REPRODUCED
+
+
+def difference_verdict(difference: Mapping[str, Any], paper_difference: float, *, tolerance: float = 0.0,
+                       null: Optional[float] = 0.0, max_width: Optional[float] = None,
+                       higher_is_better: Optional[bool] = None) -> str:
+    """:func:`verdict` for a claimed difference ("removing X lowers F1 by 0.06") from :func:`paired_difference`.
+
+    ``difference``: the dict :func:`paired_difference` returns (``difference``, ``low``,
+    ``high``, ``repeats``), ``a - b`` in that order: call it with ``a`` the configuration the
+    paper's difference starts from (``paired_difference(per, "Without Bi-LSTM", "Full
+    model", "weighted_f1")`` for a claimed -0.06). ``paper_difference``: the paper's
+    ``a - b`` in the same unit. ``null`` defaults to 0: an interval that holds both the
+    claimed difference and no difference at all cannot tell (pass ``None`` to judge
+    containment only). Other arguments as in :func:`verdict`.
+
+    Paper: differences of two single runs; we: the interval of the paired difference.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    for k in ("low", "high"):
+        if k not in difference:
+            raise KeyError(f"difference_verdict: {k!r} missing; pass what paired_difference returns")
+    return verdict(paper_difference, difference["low"], difference["high"],
+                   mean=difference.get("difference", difference.get("mean")), tolerance=tolerance,
+                   repeats=difference.get("repeats"), null=null, max_width=max_width,
+                   higher_is_better=higher_is_better)
+
+
+def measured(summary: pd.DataFrame, row: str, metric: str, *, scale: float = 1.0) -> Dict[str, Any]:
+    """One of our numbers from a :func:`repeated_evaluation` summary, as :func:`verdict_table` reads it.
+
+    Returns ``{"mean", "low", "high", "repeats"}`` of ``summary.loc[row, metric]`` and its
+    ``_low``/``_high`` columns, each times ``scale`` (100 to compare a 0-1 accuracy with a
+    paper's %); a summary without interval columns gives NaN bounds (cannot tell).
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    if row not in summary.index:
+        raise KeyError(f"measured: no row {row!r}; have {list(summary.index)}")
+    if metric not in summary.columns:
+        raise KeyError(f"measured: no column {metric!r}")
+
+    def get(column):
+        return float(summary.loc[row, column]) * scale if column in summary.columns else float("nan")
+
+    repeats = summary.loc[row, "repeats"] if "repeats" in summary.columns else 1
+    return {"mean": get(metric), "low": get(f"{metric}_low"), "high": get(f"{metric}_high"),
+            "repeats": int(repeats)}
+
+
+def _option(value, key):
+    return value.get(key) if isinstance(value, Mapping) else value
+
+
+def verdict_table(claims: Sequence[Any], values: Mapping[str, Mapping[str, Any]], *,
+                  tolerance: Any = 0.0, null: Any = None, max_width: Any = None,
+                  higher_is_better: Any = None) -> pd.DataFrame:
+    """"What we reproduced": one row per claim, our value beside the paper's, and the :func:`verdict`.
+
+    ``claims``: :class:`mer_lessons.papers.base.Claim` s (e.g. ``papers.hao.CLAIMS``; only
+    their fields are read). ``values``: ``{claim.key: our number}``, each a dict with
+    ``low``, ``high``, ``repeats`` and ``mean`` (as :func:`measured` returns) or
+    ``difference`` (as :func:`paired_difference` returns), in the claim's unit. Options
+    (``tolerance``, ``null``, ``max_width``, ``higher_is_better``): one value for every
+    claim, or ``{claim.key: value}`` (a missing key: the default).
+
+    Columns: ``claim`` (text), ``source``, ``unit``, ``paper``, ``ours`` (mean), ``low``,
+    ``high``, ``repeats``, ``verdict``, ``why``. The verdict is computed, never typed in:
+    a claim with ``testable=False`` gets :data:`NOT_TESTABLE` with its ``why_not``; one
+    whose paper value is not a number (a contradiction, a ranking) gets
+    :data:`NOT_A_NUMBER` with the claim's ``measure``; a testable claim missing from
+    ``values`` gets :data:`NOT_MEASURED`; every other row gets :func:`verdict` (a value
+    with ``difference`` goes through :func:`difference_verdict`, ``null`` 0 by default).
+    Indexed by claim key, in the claims' order.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    rows = {}
+    for claim in claims:
+        key = claim.key
+        row: Dict[str, Any] = {"claim": claim.text, "source": claim.source, "unit": claim.unit,
+                               "paper": claim.paper_value, "ours": np.nan, "low": np.nan, "high": np.nan,
+                               "repeats": np.nan, "verdict": "", "why": ""}
+        ours = values.get(key)
+        if ours is not None:
+            mean = ours.get("mean", ours.get("difference", np.nan))
+            row.update({"ours": mean, "low": ours.get("low", np.nan), "high": ours.get("high", np.nan),
+                        "repeats": ours.get("repeats", np.nan)})
+        if not claim.testable:
+            row["verdict"], row["why"] = NOT_TESTABLE, claim.why_not or ""
+        elif not _finite(claim.paper_value) or isinstance(claim.paper_value, str):
+            row["verdict"], row["why"] = NOT_A_NUMBER, claim.measure
+        elif ours is None:
+            row["verdict"], row["why"] = NOT_MEASURED, f"no value given for {key!r}"
+        else:
+            options = {"tolerance": _option(tolerance, key) or 0.0, "max_width": _option(max_width, key),
+                       "higher_is_better": _option(higher_is_better, key)}
+            nul = _option(null, key)
+            if "difference" in ours:
+                row["verdict"] = difference_verdict(ours, float(claim.paper_value), null=nul if nul is not None
+                                                    else 0.0, **options)
+            else:
+                row["verdict"] = verdict(float(claim.paper_value), row["low"], row["high"], mean=row["ours"],
+                                         repeats=ours.get("repeats"), null=nul, **options)
+            n = row["repeats"]
+            row["why"] = (f"{int(n)} repeat(s): no interval" if row["verdict"] == CANNOT_TELL and _finite(n)
+                          and int(n) < 2 else "")
+        rows[key] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "key"
+    return out

@@ -606,3 +606,266 @@ def show_interactive(fig, static=None) -> None:
     bundle["image/png"] = _base64(_png(static))
     bundle["text/plain"] = f"<interactive figure: {title}>"
     display(bundle, raw=True)
+
+
+# --------------------------------------------------------------------------- honest numbers
+
+
+def scores_with_intervals(summary, metric: str, *, paper=None, ax=None, scale: float = 1.0,
+                          title: str | None = None, xlabel: str | None = None, order=None):
+    """Our mean of ``metric`` per row with its 95 % interval as a whisker, the paper's value beside it.
+
+    ``summary``: a :func:`mer_lessons.evaluation.repeated_evaluation` summary (rows: models
+    or configurations; columns ``metric``, ``metric + "_low"``, ``metric + "_high"``,
+    optionally ``repeats``). ``paper``: a Series indexed like ``summary`` (NaN or missing:
+    the paper has no such row) drawn as a hollow diamond on the same row. ``scale``
+    multiplies our values (100 to put a 0-1 accuracy beside a paper's %; the paper's stay
+    as given). A row without an interval (one repeat: NaN bounds) gets no whisker and the
+    note "no interval (1 repeat)" beside its point. Rows run top to bottom in the
+    summary's order (or ``order``).
+
+    Returns the Axes: one errorbar container for the rows with an interval, one point
+    series for those without, one marker series for the paper, one text per note.
+
+    Paper: tables of single numbers; we: a mean and its interval for every row.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    import pandas as pd
+
+    ax = _axis(ax)
+    if metric not in summary.columns:
+        raise KeyError(f"scores_with_intervals: no column {metric!r} in the summary")
+    rows = list(order) if order is not None else list(summary.index)
+    mean = summary.loc[rows, metric].astype(float).to_numpy() * scale
+    nan = np.full(len(rows), np.nan)
+    low = summary.loc[rows, f"{metric}_low"].astype(float).to_numpy() * scale \
+        if f"{metric}_low" in summary.columns else nan
+    high = summary.loc[rows, f"{metric}_high"].astype(float).to_numpy() * scale \
+        if f"{metric}_high" in summary.columns else nan
+    y = np.arange(len(rows))[::-1].astype(float)
+    has = np.isfinite(low) & np.isfinite(high)
+    if has.any():
+        err = np.vstack([mean[has] - low[has], high[has] - mean[has]])
+        ax.errorbar(mean[has], y[has], xerr=err, fmt="o", color="C0", capsize=3, label="ours (mean, 95 % CI)")
+    if (~has).any():
+        ax.plot(mean[~has], y[~has], "o", color="C0", mfc="white", label="ours (no interval)")
+        for yi, mi in zip(y[~has], mean[~has]):
+            if np.isfinite(mi):
+                ax.annotate("no interval (1 repeat)", (mi, yi), xytext=(6, 4), textcoords="offset points",
+                            fontsize=8, color="0.3")
+    if paper is not None:
+        paper = pd.Series(paper).reindex(rows).astype(float).to_numpy()
+        shown = np.isfinite(paper)
+        if shown.any():
+            ax.plot(paper[shown], y[shown] - 0.22, "D", color="C3", mfc="none", label="paper")
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(r) for r in rows])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(xlabel or metric)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def _shape_text(value) -> str:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return "(" + ", ".join(str(int(d)) for d in value.shape) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shape_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        parts = [_shape_text(v) for v in value]
+        return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+    return type(value).__name__
+
+
+def _main_shape(value) -> str:
+    """The first tensor's shape: what a box shows (an LSTM's (out, (h, c)) shows ``out``)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return _shape_text(value)
+    if isinstance(value, (tuple, list)) and value:
+        return _main_shape(value[0])
+    return _shape_text(value)
+
+
+def architecture(model, example_input, *, ax=None, max_depth: int = 1, draw: bool = True, title: str | None = None):
+    """Draw a model's blocks from the model itself: one forward pass, hooks on its children.
+
+    ``example_input``: what ``model(...)`` takes -- a tensor ``(B, ...)`` or, for a fusion
+    model such as :class:`mer_lessons.models.hao.HaoRecognizer`, ``{modality: (B, T, D)}``.
+    Every module down to ``max_depth`` levels of ``named_children`` is a block
+    (``max_depth=1``: the model's children). A module goes one level deeper, whatever
+    ``max_depth``, when it is a container without a forward of its own
+    (``nn.ModuleDict``/``nn.ModuleList``) or when it is never called but some of its
+    children are (an autoencoder whose ``encode`` calls only its encoder). A block that
+    the forward pass never runs (a decoder) is kept, with ``"not run in forward"``.
+
+    Returns ``(table, ax)``: ``table`` a DataFrame with one row per block in the order
+    they ran (``block`` name, ``class``, ``output shape`` -- every output, e.g. an
+    LSTM's ``[(B, T, 2H), [(2, B, H), (2, B, H)]]`` --, ``parameters``, ``called``), plus a
+    row ``"(own parameters)"`` when the model holds parameters directly, so that
+    ``table["parameters"].sum()`` is the model's count (shared parameters counted once per
+    block). ``ax``: boxes with arrows top to bottom (``None`` when ``draw=False``); for a
+    dict input one column per modality (input box, then the blocks whose name holds the
+    modality), merging into one chain for the rest (fusion, Bi-LSTM, head); blocks the
+    forward pass never ran are named in a note under the drawing.
+
+    Paper: Hao et al. draw their architecture by hand (Fig. 1); we: from the code, so the
+    drawing cannot drift from the model.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    import pandas as pd
+    import torch
+    from torch import nn
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"architecture: model must be a torch.nn.Module, got {type(model).__name__}")
+    if int(max_depth) < 1:
+        raise ValueError(f"architecture: max_depth must be >= 1, got {max_depth}")
+    records, order, handles = {}, [], []
+
+    def hook_for(name):
+        def hook(_module, _inputs, output):
+            if name not in records:
+                records[name] = output
+                order.append(name)
+        return hook
+
+    for name, module in model.named_modules():
+        if name:
+            handles.append(module.register_forward_hook(hook_for(name)))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(example_input)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+
+    def called_below(prefix):
+        return any(n.startswith(prefix + ".") for n in records)
+
+    blocks = []
+
+    def walk(module, prefix, depth):
+        for child_name, child in module.named_children():
+            name = f"{prefix}.{child_name}" if prefix else child_name
+            children = list(child.children())
+            container = isinstance(child, (nn.ModuleDict, nn.ModuleList))
+            deeper = children and (container or depth < max_depth or (name not in records and called_below(name)))
+            if deeper:
+                walk(child, name, depth + 1)
+            else:
+                blocks.append((name, child))
+
+    walk(model, "", 1)
+    rank = {n: i for i, n in enumerate(order)}
+    keyed, last = [], -1.0
+    for i, (name, module) in enumerate(blocks):       # uncalled blocks stay after the block before them
+        key = rank.get(name, last + 1e-3)
+        last = key
+        keyed.append((key, i, name, module))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    rows = []
+    for _, _, name, module in keyed:
+        called = name in records
+        rows.append({"block": name, "class": type(module).__name__,
+                     "output shape": _shape_text(records[name]) if called else "not run in forward",
+                     "parameters": int(sum(p.numel() for p in module.parameters())), "called": called,
+                     "_shown": _main_shape(records[name]) if called else "not run in forward"})
+    own = sum(p.numel() for p in model.parameters(recurse=False))
+    if own:
+        rows.append({"block": "(own parameters)", "class": type(model).__name__, "output shape": "",
+                     "parameters": int(own), "called": False, "_shown": ""})
+    table = pd.DataFrame(rows)
+    shown = table.pop("_shown")
+    if not draw:
+        return table, None
+    ax = _draw_architecture(table, shown, example_input, ax=ax, title=title or type(model).__name__)
+    return table, ax
+
+
+def _draw_architecture(table, shown, example_input, *, ax, title):
+    import matplotlib.pyplot as plt
+
+    blocks = [(b, c, s, called) for b, c, s, called in zip(table["block"], table["class"], shown, table["called"])
+              if b != "(own parameters)" and called]
+    idle = [f"{b} ({c})" for b, c, called in zip(table["block"], table["class"], table["called"])
+            if b != "(own parameters)" and not called]
+    modalities = list(example_input) if isinstance(example_input, dict) else []
+
+    def column_of(name):
+        parts = name.split(".")
+        for m in modalities:
+            if m in parts:
+                return m
+        return None
+
+    columns = {m: [] for m in modalities}
+    chain = []
+    for blk in blocks:
+        col = column_of(blk[0])
+        (columns[col] if col is not None else chain).append(blk)
+    n_cols = max(1, len(modalities))
+    top = max([len(v) for v in columns.values()] or [0]) + (1 if modalities else 0)
+    n_levels = top + len(chain) + (0 if modalities else 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(FIGURE_WIDTH, 3.2 * n_cols + 1), 0.75 * n_levels + 0.6))
+    box_w, box_h = 0.9, 0.6
+    positions = {}
+
+    def box(x, level, text, dashed=False, face="#e8f0fa"):
+        y = -level
+        rect = plt.Rectangle((x - box_w / 2, y - box_h / 2), box_w, box_h, facecolor=face if not dashed else "white",
+                             edgecolor="0.3" if not dashed else "0.6", ls="--" if dashed else "-", lw=1)
+        ax.add_patch(rect)
+        ax.text(x, y, text, ha="center", va="center", fontsize=7, color="0.5" if dashed else "black")
+        return (x, y)
+
+    def arrow(a, b):
+        ax.annotate("", xy=(b[0], b[1] + box_h / 2), xytext=(a[0], a[1] - box_h / 2),
+                    arrowprops=dict(arrowstyle="->", color="0.3", lw=1))
+
+    ends = []
+    if modalities:
+        xs = np.arange(n_cols) - (n_cols - 1) / 2
+        for x, m in zip(xs, modalities):
+            prev = box(x, 0, f"input {m}\n{_shape_text(example_input[m])}", face="#f5f5f5")
+            for level, (name, cls, shape, called) in enumerate(columns[m], start=1):
+                here = box(x, level, f"{name}\n{cls} -> {shape}", dashed=not called)
+                if called:
+                    arrow(prev, here)
+                    prev = here
+                positions[name] = here
+            ends.append(prev)
+    else:
+        ends.append(box(0, 0, f"input\n{_shape_text(example_input)}", face="#f5f5f5"))
+    level = top if modalities else 1
+    prev_list = ends
+    for name, cls, shape, called in chain:
+        here = box(0, level, f"{name}\n{cls} -> {shape}", dashed=not called)
+        if called:
+            for p in prev_list:
+                arrow(p, here)
+            prev_list = [here]
+        level += 1
+    half = max(1.0, n_cols / 2 + 0.1)
+    ax.set_xlim(-half, half)
+    bottom = -(level - 1) - 0.6
+    if idle:
+        ax.text(0, bottom, "not run in forward: " + ", ".join(idle), ha="center", va="top", fontsize=7,
+                color="0.4", wrap=True)
+        bottom -= 0.4
+    ax.set_ylim(bottom, 0.6)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    ax.set_title(title)
+    return ax

@@ -233,3 +233,109 @@ def test_prequential_learns_a_listeners_bias():
     frozen = E.prequential_run(model, stream, mode="frozen")["correct"].mean()
     online = E.prequential_run(model, stream, mode="incremental", adapter_factory=adapter(3e-3))["correct"].mean()
     assert online > frozen + 0.05, (frozen, online)
+
+
+def test_prequential_reset_fires_after_a_listener_change():
+    """A second listener whose signals sit higher moves the predicted distribution: the detector resets then."""
+    rng = np.random.default_rng(1)
+    n_trials, per, change = 60, 4, 30
+    x = rng.normal(size=(n_trials * per, 4, 3)).astype(np.float32)
+    x[change * per:, :, 0] += 1.5                         # listener 2 from trial 30 on
+    signal = x[:, :, 0].mean(1)
+    y = (signal > 0).astype(int)
+    meta = pd.DataFrame({"trial": np.repeat(np.arange(n_trials), per),
+                         "subject": np.where(np.arange(n_trials * per) < change * per, "s01", "s02")})
+    stream = W.WindowSet({"a": x}, meta, labels=np.array(["lo", "hi"], dtype=object)[y], classes=["lo", "hi"])
+    torch.manual_seed(0)
+    model = hao.HaoRecognizer({"a": 3}, 2, code_dim=3, ae_hidden=8, lstm_hidden=8)
+    pre = stream.subset(np.arange(change * per))                 # a confident model of listener 1
+    E.train_window_model(model, pre, epochs=30, lr=1e-2, patience=None, device="cpu", seed=0)
+    run = E.prequential_run(model, stream, mode="incremental+reset", adapter_factory=adapter())
+    fired = run.loc[run["reset"], "trial"].to_numpy()
+    assert fired.size >= 1, "the detector never fired on a clear listener change"
+    assert fired.min() >= change and fired.min() <= change + 10, fired     # soon after, never before
+    plain = E.prequential_run(model, stream, mode="incremental", adapter_factory=adapter())
+    assert not plain["reset"].any()
+
+
+# --- verdicts ----------------------------------------------------------------------------------
+
+
+def test_verdict_on_constructed_cases():
+    assert E.verdict(0.88, 0.85, 0.90, mean=0.875, repeats=5) == E.REPRODUCED            # clearly matching
+    assert E.verdict(0.88, 0.40, 0.50, mean=0.45, repeats=5) == E.NOT_REPRODUCED         # clearly different
+    assert E.verdict(0.88, 0.95, 0.99, repeats=5) == E.NOT_REPRODUCED                    # different, above
+    assert E.verdict(0.88, np.nan, np.nan, mean=0.87, repeats=1) == E.CANNOT_TELL        # one repeat
+    assert E.verdict(0.88, 0.85, 0.90, repeats=1) == E.CANNOT_TELL
+    assert E.verdict(0.88, 0.10, 0.95, null=0.25, repeats=3) == E.CANNOT_TELL            # holds chance too
+    assert E.verdict(0.88, 0.60, 0.95, max_width=0.2, repeats=3) == E.CANNOT_TELL        # wider than stated
+    assert E.verdict(0.88, 0.60, 0.95, repeats=3) == E.REPRODUCED                        # no width stated
+    assert E.verdict(0.88, 0.10, 0.40, null=0.25, max_width=0.1) == E.NOT_REPRODUCED     # wide but decisive
+
+
+def test_verdict_edges_tolerance_and_direction():
+    assert E.verdict(0.90, 0.85, 0.90) == E.REPRODUCED                     # on the boundary: inside (closed)
+    assert E.verdict(0.85, 0.85, 0.90) == E.REPRODUCED
+    assert E.verdict(0.905, 0.85, 0.90) == E.NOT_REPRODUCED                # just outside
+    assert E.verdict(0.905, 0.85, 0.90, tolerance=0.005) == E.REPRODUCED   # rounding allowance, boundary
+    assert E.verdict(0.88, 0.85, 0.90, max_width=0.05) == E.REPRODUCED     # width exactly the limit
+    assert E.verdict(0.88, 0.95, 0.99, higher_is_better=True) == E.REPRODUCED      # "at least 0.88": better
+    assert E.verdict(0.88, 0.70, 0.80, higher_is_better=True) == E.NOT_REPRODUCED
+    assert E.verdict(24.3, 1.0, 2.0, higher_is_better=False) == E.REPRODUCED        # "at most 24.3 ms"
+    assert E.verdict(24.3, 30.0, 31.0, higher_is_better=False) == E.NOT_REPRODUCED
+    with pytest.raises(ValueError, match="low"):
+        E.verdict(0.5, 0.6, 0.4)
+    with pytest.raises(ValueError, match="outside"):
+        E.verdict(0.5, 0.4, 0.6, mean=0.9)
+    with pytest.raises(InputError):
+        E.verdict(0.5, 0.4, 0.6, tolerance=-1)
+
+
+def test_difference_verdict_from_paired_difference():
+    rng = np.random.default_rng(0)
+    shared = rng.normal(scale=0.05, size=8)
+    rows = []
+    for r in range(8):
+        rows += [("full", r, 0.80 + shared[r]), ("without", r, 0.74 + shared[r] + 0.005 * rng.normal()),
+                 ("twin", r, 0.80 + shared[r] + 0.05 * rng.normal())]
+    per = pd.DataFrame(rows, columns=["name", "repeat", "weighted_f1"])
+    lower = E.paired_difference(per, "without", "full", "weighted_f1")
+    assert lower["high"] < 0 and E.difference_verdict(lower, -0.06, tolerance=0.005) == E.REPRODUCED
+    assert E.difference_verdict(lower, -0.20, tolerance=0.005) == E.NOT_REPRODUCED
+    noisy = E.paired_difference(per, "twin", "full", "weighted_f1")
+    assert noisy["low"] < -0.01 < 0 < noisy["high"]                 # holds both the claim (-0.01) and 0
+    assert E.difference_verdict(noisy, -0.01) == E.CANNOT_TELL
+    assert E.difference_verdict(noisy, -0.01, null=None) == E.REPRODUCED
+    one = E.paired_difference(per[per["repeat"] == 0], "without", "full", "weighted_f1")
+    assert E.difference_verdict(one, -0.06) == E.CANNOT_TELL
+
+
+def test_verdict_table_from_claims():
+    from mer_lessons.papers.base import Claim
+
+    claims = [Claim("acc", "Reaches 87.5 %.", 87.5, "%", "Table 3", "accuracy", "accuracy"),
+              Claim("lat", "Answers in 24.3 ms.", 24.3, "ms", "Table 3", "latency", "latency_ms"),
+              Claim("deap", "F1 0.89 on DEAP.", 0.89, "F1", "Table 3", "macro F1", "macro_f1", False,
+                    "DEAP is not bundled"),
+              Claim("best", "Best on every metric.", None, "", "Table 3", "ranks in the chapter"),
+              Claim("drop", "Removing X lowers F1 by 0.06.", -0.06, "F1", "Table 4", "paired difference", "f1"),
+              Claim("missing", "Something else.", 1.0, "", "", "not run")]
+    summary = pd.DataFrame({"accuracy": [0.86], "accuracy_low": [0.84], "accuracy_high": [0.88],
+                            "latency_ms": [2.0], "latency_ms_low": [np.nan], "latency_ms_high": [np.nan],
+                            "repeats": [1]}, index=["ours"])
+    values = {"acc": E.measured(summary, "ours", "accuracy", scale=100),
+              "lat": E.measured(summary, "ours", "latency_ms"),
+              "drop": {"difference": -0.05, "low": -0.08, "high": -0.03, "repeats": 5}}
+    assert values["acc"] == {"mean": 86.0, "low": 84.0, "high": 88.0, "repeats": 1}
+    table = E.verdict_table(claims, values, tolerance={"acc": 0.05})
+    assert list(table.index) == [c.key for c in claims]
+    assert table.loc["deap", "verdict"] == E.NOT_TESTABLE and table.loc["deap", "why"] == "DEAP is not bundled"
+    assert table.loc["best", "verdict"] == E.NOT_A_NUMBER
+    assert table.loc["missing", "verdict"] == E.NOT_MEASURED
+    assert table.loc["drop", "verdict"] == E.REPRODUCED and table.loc["drop", "ours"] == -0.05
+    assert table.loc["lat", "verdict"] == E.CANNOT_TELL and "1 repeat" in table.loc["lat", "why"]
+    # the summary says 1 repeat, so even a finite interval cannot tell: the rule reads repeats first
+    assert table.loc["acc", "verdict"] == E.CANNOT_TELL
+    values["acc"]["repeats"] = 5
+    assert E.verdict_table(claims, values).loc["acc", "verdict"] == E.REPRODUCED
+    assert set(table["verdict"]) <= set(E.VERDICTS)

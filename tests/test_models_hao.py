@@ -272,8 +272,7 @@ def test_online_adapter_resets_on_change():
     def hook(m):
         seen["equal"] = all(torch.equal(m.state_dict()[k], pre[k]) for k in pre)
 
-    adapter = hao.OnlineAdapter(model, lr=0.05, change_threshold=0.5, window=3,
-                                adapt_steps=3, on_reset=hook)
+    adapter = hao.OnlineAdapter(model, lr=0.05, window=3, adapt_steps=3, on_reset=hook)   # default threshold
     x, y = _linear_stream(8, 1.5, seed=4)
     for _ in range(5):
         adapter.update(x, y)
@@ -282,12 +281,55 @@ def test_online_adapter_resets_on_change():
     assert all(not i["reset"] for i in infos)
     infos += [adapter.observe(torch.tensor([[0.1, 0.9], [0.2, 0.8]])) for _ in range(3)]
     assert infos[-1]["reset"] and infos[-1]["tv"] > 0.5 and infos[-1]["adapt_steps"] == 3
+    assert infos[-1]["statistic"] > adapter.change_threshold and infos[-1]["observation"] == 5
+    assert adapter.resets == [{"observation": 5, "statistic": infos[-1]["statistic"], "tv": infos[-1]["tv"]}]
     assert seen["equal"] and adapter.n_resets == 1
     # fast adaptation moved the weights away from the pre-trained copy again
     assert not all(torch.equal(model.state_dict()[k], pre[k]) for k in pre)
     # stable predictions do not trigger
     for _ in range(6):
         assert not adapter.observe(torch.tensor([0.5, 0.5]))["reset"]
+
+
+def _group_stream(n_groups, change_at=None, seed=0, shift=0.2, per_group=4, concentration=20.0):
+    """Per-group predicted distributions (B=4, C=3): Dirichlet noise around one distribution,
+    another from ``change_at`` on (a listener change moving the mean by ``shift`` in TV)."""
+    rng = np.random.default_rng(seed)
+    before = np.array([0.5, 0.3, 0.2])
+    after = before + np.array([-shift, 0.0, shift])
+    return [torch.tensor(rng.dirichlet((after if change_at is not None and g >= change_at else before)
+                                       * concentration, size=per_group)) for g in range(n_groups)]
+
+
+def _fired(adapter, stream):
+    return [g for g, p in enumerate(stream) if adapter.observe(p)["reset"]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_change_detector_fires_soon_after_a_listener_change_and_not_before(seed):
+    model = nn.Linear(2, 3)
+    adapter = hao.OnlineAdapter(model)                            # defaults: window 8, threshold 6
+    fired = _fired(adapter, _group_stream(80, change_at=40, seed=seed))
+    assert fired and 40 <= fired[0] <= 40 + adapter.window + 2, fired   # within a few groups, never before
+    assert adapter.n_resets == len(fired) and adapter.resets[0]["observation"] == fired[0]
+    quiet = hao.OnlineAdapter(nn.Linear(2, 3))
+    assert _fired(quiet, _group_stream(80, seed=100 + seed)) == []      # same length and noise, no change
+    statistic, _ = quiet.change_statistic()
+    assert statistic is not None and statistic < quiet.change_threshold
+
+
+def test_change_detector_statistic_and_guards():
+    adapter = hao.OnlineAdapter(nn.Linear(2, 2), window=2, noise_floor=0.1)
+    infos = [adapter.observe(torch.tensor(p)) for p in ([0.6, 0.4], [0.6, 0.4], [0.5, 0.5])]
+    assert [i["statistic"] for i in infos] == [None, None, None]
+    info = adapter.observe(torch.tensor([0.5, 0.5]))
+    # d = 0.1 per class, variances 0 -> floor 0.1; z = 0.1 / (0.1 * sqrt(2 / 2)) = 1; tv = 0.1
+    assert info["statistic"] == pytest.approx(1.0) and info["tv"] == pytest.approx(0.1) and not info["reset"]
+    small = hao.OnlineAdapter(nn.Linear(2, 2), window=2, min_change=0.2)   # beyond noise, but too small
+    assert not any(small.observe(torch.tensor(p))["reset"] for p in ([0.6, 0.4],) * 2 + ([0.5, 0.5],) * 2)
+    for bad in ({"change_threshold": 0}, {"window": 1}, {"min_change": 1.0}, {"noise_floor": 0}):
+        with pytest.raises(ValueError):
+            hao.OnlineAdapter(nn.Linear(2, 2), **bad)
 
 
 def test_online_adapter_with_recognizer():

@@ -246,3 +246,63 @@ def test_without_plotly_the_static_figure_is_shown_with_one_line(monkeypatch, sh
     assert [set(b) for b in shown] == [{"image/png", "text/plain"}] * 3
     with pytest.raises(ImportError, match=r'pip install "mer_lessons\[plots\]"'):
         figs[0].update_layout(title="x")
+
+
+def _summary():
+    import pandas as pd
+
+    return pd.DataFrame({"accuracy": [0.6, 0.5, 0.4], "accuracy_low": [0.55, np.nan, 0.3],
+                         "accuracy_high": [0.65, np.nan, 0.5], "repeats": [5, 1, 5]}, index=["A", "B", "C"])
+
+
+def test_scores_with_intervals_with_and_without_paper_values():
+    import pandas as pd
+
+    fig, ax = plots.figure()
+    out = plots.scores_with_intervals(_summary(), "accuracy", ax=ax, paper=pd.Series({"A": 0.7, "C": np.nan}))
+    assert out is ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
+    assert len(ax.containers) == 1                                   # whiskers for A and C only
+    assert len(ax.containers[0].lines[0].get_xdata()) == 2
+    notes = [t.get_text() for t in ax.texts]
+    assert notes == ["no interval (1 repeat)"]                       # B has one repeat
+    paper = [line for line in ax.lines if line.get_label() == "paper"]
+    assert len(paper) == 1 and list(paper[0].get_xdata()) == [0.7]  # NaN paper value: no marker
+    plt.close(fig)
+    fig, ax = plots.figure()
+    plots.scores_with_intervals(_summary().drop(index="B"), "accuracy", ax=ax, scale=100)
+    assert not ax.texts and not [line for line in ax.lines if line.get_label() == "paper"]
+    assert ax.containers[0].lines[0].get_xdata()[0] == 60.0
+    plt.close(fig)
+
+
+def test_architecture_of_a_hao_recognizer_and_a_sequential():
+    import torch
+    from torch import nn
+
+    from mer_lessons.models import hao
+
+    torch.manual_seed(0)
+    model = hao.HaoRecognizer({"audio": 6, "physio": 3}, 4, code_dim=2, ae_hidden=8, lstm_hidden=4)
+    batch = {"audio": torch.randn(2, 5, 6), "physio": torch.randn(2, 5, 3)}
+    table, ax = plots.architecture(model, batch)
+    assert table["parameters"].sum() == sum(p.numel() for p in model.parameters())
+    shapes = dict(zip(table["block"], table["output shape"]))
+    assert shapes["autoencoders.audio.encoder"] == "(2, 5, 2)" and shapes["fusion"] == "(2, 5, 4)"
+    assert shapes["lstm"].startswith("[(2, 5, 8)") and shapes["head"] == "(2, 4)"
+    assert shapes["autoencoders.physio.decoder"] == "not run in forward"
+    assert {"fusion", "lstm", "dropout", "head"} <= set(table["block"])
+    assert list(table["block"]).index("fusion") < list(table["block"]).index("head")   # order they ran
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "input audio" in texts and "input physio" in texts and "LSTM -> (2, 5, 8)" in texts
+    assert len(ax.patches) == table["called"].sum() + 2              # one box per block run and per input
+    assert "not run in forward: autoencoders.audio.decoder (Sequential)" in texts
+    plt.close(ax.figure)
+
+    seq = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Sequential(nn.Linear(8, 3), nn.Tanh()))
+    table, ax = plots.architecture(seq, torch.randn(7, 4))
+    assert list(table["block"]) == ["0", "1", "2"] and list(table["output shape"]) == ["(7, 8)", "(7, 8)", "(7, 3)"]
+    assert table["parameters"].sum() == sum(p.numel() for p in seq.parameters())
+    deep, _ = plots.architecture(seq, torch.randn(7, 4), max_depth=2, draw=False)
+    assert list(deep["block"]) == ["0", "1", "2.0", "2.1"] and _ is None
+    plt.close(ax.figure)
