@@ -387,3 +387,25 @@ def test_compact_code_dims_and_dict_codes():
     assert model.lstm.input_size == 10 and model.code_dims == {"audio": 8, "gsr": 2}
     with pytest.raises(ValueError):
         hao.compact_code_dims({"x": 4}, ratio=0)
+
+
+def test_online_adapter_records_every_statistic():
+    adapter = hao.OnlineAdapter(nn.Linear(2, 2), window=2)
+    for p in ([0.5, 0.5], [0.5, 0.5], [0.6, 0.4], [0.4, 0.6]):
+        adapter.observe(torch.tensor(p))
+    assert len(adapter.statistics) == 4
+    assert all(np.isnan(s) for s in adapter.statistics[:3]) and np.isfinite(adapter.statistics[3])
+    assert adapter.statistics[3] == pytest.approx(adapter.change_statistic()[0])
+
+
+def test_recognizer_builder_switches_really_remove_modules():
+    dims = {"audio": 8, "eeg": 4}
+    full = hao.recognizer_builder()(dims, 3)
+    reduced = hao.recognizer_builder(use_bilstm=False, use_fusion=False)(dims, 3)
+    assert full.lstm is not None and full.fusion is not None
+    assert reduced.lstm is None and reduced.fusion is None and reduced.modalities == ["audio"]
+    assert full.code_dims == hao.compact_code_dims(dims)
+    out = reduced({"audio": torch.zeros(2, 5, 8)})
+    assert out.shape == (2, 3)
+    with pytest.raises(TypeError):
+        hao.recognizer_builder(use_lstm=False)

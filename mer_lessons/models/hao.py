@@ -426,8 +426,10 @@ class HaoRecognizer(nn.Module):
 
     Ablation switches (they really remove modules):
 
-    * ``use_bilstm=False``: no LSTM; mean-pool the fused sequence over time, then an MLP
-      (Linear -> ReLU -> Dropout) of the same width ``2 * lstm_hidden``.
+    * ``use_bilstm=False``: no LSTM; a per-step MLP (Linear -> ReLU, then Dropout) of the
+      same width ``2 * lstm_hidden`` is applied to every step of the fused sequence, its
+      outputs are averaged over time, then the Linear head (order: MLP per step, then the
+      mean).
     * ``use_fusion=False``: only the *first* modality of ``modality_dims`` (e.g. audio) has
       an autoencoder and is used; there is no fusion module; other inputs are ignored.
     * ``adaptive_sampling``: recorded only (for the ablation table). Sampling decides which
@@ -559,7 +561,9 @@ class OnlineAdapter:
       too), ``on_reset(model)`` is called (weights are exactly pre-trained there),
       ``adapt_steps`` fast steps are taken on the most recent buffered batch, the history
       is cleared (the next test needs ``2 * window`` new groups) and the firing is
-      appended to :attr:`resets` (``{"observation", "statistic", "tv"}``).
+      appended to :attr:`resets` (``{"observation", "statistic", "tv"}``). Every call's
+      statistic (NaN before ``2 * window`` groups) is appended to :attr:`statistics`, so a
+      stream on which the detector never fires still shows how close it came.
 
     Calibration of the defaults (``window = 8``, ``change_threshold = 6.0``,
     ``min_change = 0.05``, ``noise_floor = 0.02``): with 8 + 8 groups a class's
@@ -619,6 +623,7 @@ class OnlineAdapter:
         self.n_resets = 0
         self.n_observed = 0
         self.resets: list = []
+        self.statistics: list = []
         self._new_optimizer()
 
     def _new_optimizer(self):
@@ -688,6 +693,7 @@ class OnlineAdapter:
         observation = self.n_observed
         self.n_observed += 1
         statistic, tv = self.change_statistic()
+        self.statistics.append(float("nan") if statistic is None else statistic)
         info = {"reset": False, "statistic": statistic, "tv": tv, "adapt_steps": 0,
                 "observation": observation}
         if statistic is None or not (statistic > self.change_threshold and tv > self.min_change):
@@ -702,3 +708,23 @@ class OnlineAdapter:
         self.history.clear()
         self.resets.append({"observation": observation, "statistic": statistic, "tv": tv})
         return info
+
+
+def recognizer_builder(**switches) -> Callable[[Mapping[str, int], int], "HaoRecognizer"]:
+    """A builder ``(modality_dims, n_classes) -> HaoRecognizer`` with compact codes and ``switches``.
+
+    ``switches``: keyword arguments of :class:`HaoRecognizer` (e.g. ``use_bilstm=False``,
+    ``use_fusion=False`` for the ablation of Hao et al. Table 4); the code sizes come from
+    :func:`compact_code_dims`. Made for ``evaluation.ModelSpec(name, "fusion", builder)``,
+    so the reduced models of the ablation train in the same repeats as Table 3.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    unknown = set(switches) - {"use_bilstm", "use_fusion", "fusion", "lstm_hidden", "ae_hidden", "dropout"}
+    if unknown:
+        raise TypeError(f"recognizer_builder: unknown options {sorted(unknown)}")
+
+    def build(modality_dims: Mapping[str, int], n_classes: int) -> HaoRecognizer:
+        return HaoRecognizer(modality_dims, n_classes, code_dim=compact_code_dims(modality_dims), **switches)
+
+    return build

@@ -155,7 +155,7 @@ MAIN_ROW_COLUMN = "Model"
 #: fused model, ``models.sequence.SEQUENCE_MODELS`` for the recurrent/convolutional ones and
 #: ``models.baselines.MODEL_NAMES`` for the scikit-learn ones.
 ROW_MODELS = {
-    "Our model (Bi-LSTM + Feature fusion)": "Bi-LSTM + fusion (ours, Hao et al.)",
+    "Our model (Bi-LSTM + Feature fusion)": "Bi-LSTM + fusion (Hao et al.)",
     "CNN-RNN (Baseline)": "CNN-RNN",
     "ST-GCN": None,
     "MLP-EmotionNet": "MLP",
