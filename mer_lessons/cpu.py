@@ -3,7 +3,7 @@
 PyTorch's CPU kernels run on OpenMP threads (GNU libgomp). By default those threads spin,
 busy-waiting for the next parallel region, and on a busy machine they spin for cores that
 another process holds: on 2 cores beside one busy process, 50 small Bi-LSTM training steps
-took 20-60 s with torch's defaults instead of 0.4 s. Containers (Binder, CI) add a second
+took from 20 s to over a minute with torch's defaults, about 0.6 s with one thread. Containers (Binder, CI) add a second
 trap: a CPU quota smaller than the cores the process can see, so the default thread count
 oversubscribes the quota.
 
