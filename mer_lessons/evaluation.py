@@ -12,7 +12,8 @@ of our models stands for which row, its claims) lives in :mod:`mer_lessons.paper
 * :func:`score` -- one row of every classification metric.
 * :class:`ModelSpec`, :func:`compare_models` -- train and score a list of models on one split.
 * :func:`repeated_evaluation` (any experiment, repeated over seeds),
-  :func:`repeated_comparison` (:func:`compare_models` over listener splits and seeds),
+  :func:`repeated_comparison` (:func:`compare_models` over listener splits and seeds, with a
+  majority-class floor and, optionally, a :class:`StreamAblation` played in every repeat),
   :func:`mean_interval`, :func:`paired_difference` -- means with 95 % intervals.
 * :func:`beside_paper` -- our numbers and a paper's, one labelling: ``"<column> (ours)"``
   beside ``"<column> (paper)"``.
@@ -43,6 +44,7 @@ from mer_lessons.windows import FeatureScaler, WindowSet
 __all__ = [
     "train_window_model", "predict_windows", "time_window_predictions", "score",
     "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
+    "RepeatedComparison", "StreamAblation",
     "paired_difference", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
     "prequential_run", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
     "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
@@ -337,27 +339,114 @@ def repeated_evaluation(run: Callable[[int], pd.DataFrame], repeats: int | Seque
     return _summarise(per_repeat, by, confidence), per_repeat
 
 
+@dataclass
+class StreamAblation:
+    """What :func:`repeated_comparison` plays on a stream after each repeat's training.
+
+    ``configurations``: ``{row name: {"model": name of a trained spec, "sampler": None or a
+    factory returning a fresh sampler, **columns}}`` (as :func:`ablation_grid` takes, with
+    the model given by its spec name: it is trained anew in every repeat). ``ds``: the
+    trial dataset the windows were cut from; ``trials_per_listener``: how many trials of
+    each test listener are played (in dataset order); ``labels``: one label per trial of
+    ``ds`` (e.g. ``ds.meta["quadrant"]``); ``stats_by_subject``: each listener's feature
+    statistics (the stream standardises with them); ``stream_options`` go to
+    :func:`stream_scores`.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+
+    configurations: Mapping[str, Mapping[str, Any]]
+    ds: Any
+    trials_per_listener: int
+    labels: Sequence
+    stats_by_subject: Mapping[str, dict]
+    stream_options: Mapping[str, Any] = None
+
+
+@dataclass
+class RepeatedComparison:
+    """The result of :func:`repeated_comparison`.
+
+    ``summary`` / ``per_repeat``: the models' scores (:func:`repeated_evaluation`'s two
+    frames; a ``"majority class"`` row is included); ``ablation`` /
+    ``ablation_per_repeat``: the same for the stream ablation (``None`` without one);
+    ``models``, ``parts`` and ``stream_windows``: the first repeat's trained models, its
+    split (``{"train", "val", "test"}`` window positions) and its per-window stream rows
+    (``{configuration: frame}``), for plots and latency.
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+
+    summary: pd.DataFrame
+    per_repeat: pd.DataFrame
+    ablation: Optional[pd.DataFrame]
+    ablation_per_repeat: Optional[pd.DataFrame]
+    models: Dict[str, Any]
+    parts: Dict[str, np.ndarray]
+    stream_windows: Dict[str, pd.DataFrame]
+
+
 def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats: int | Sequence[int] = 5, *,
                         by: str = "subject", test_size: float = 0.25, val_size: float = 0.2,
+                        stream_ablation: Optional[StreamAblation] = None, n_timing: int = 0,
                         confidence: float = 0.95, progress: bool = True,
-                        **compare_options) -> Tuple[pd.DataFrame, pd.DataFrame]:
+                        **compare_options) -> RepeatedComparison:
     """:func:`compare_models` over repeated listener splits and seeds, with 95 % intervals.
 
     Repeat ``r`` splits ``windows`` (labelled, standardised) with
     :func:`mer_lessons.splits.group_split` (``seed=r``: other listeners are tested each
-    time) and trains every model with ``seed=r`` (other initial weights and batches).
-    ``compare_options`` go to :func:`compare_models` (``epochs``, ``device``, ``n_timing``).
-    Returns :func:`repeated_evaluation`'s ``(summary, per_repeat)``.
+    time), trains every model with ``seed=r`` (other initial weights and batches) and adds
+    a ``"majority class"`` row (the training set's most frequent label predicted for every
+    test window: the floor any model must beat). With ``stream_ablation``, the repeat's
+    trained models are then played through :func:`ablation_grid` on the first
+    ``trials_per_listener`` trials of each **test** listener, so the ablation's intervals
+    come from the same repeats as the table's. ``compare_options`` go to
+    :func:`compare_models` (``epochs``, ``device``); ``n_timing`` latency calls are made in
+    the first repeat only (latency measures the machine, not the split: ``latency_ms`` has
+    no interval). Returns a :class:`RepeatedComparison`.
 
     Taught in ``08_hao_realtime_fusion``.
     """
+    n_timing = as_int(n_timing, "n_timing", minimum=0, where="repeated_comparison")
+    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_comparison")))
+             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
+    if stream_ablation is not None:
+        unknown = sorted({str(c.get("model")) for c in stream_ablation.configurations.values()}
+                         - {spec.name for spec in specs})
+        if unknown:
+            raise ValueError(f"repeated_comparison: stream_ablation names models {unknown} that are not "
+                             f"among specs {[spec.name for spec in specs]}")
+    first: Dict[str, Any] = {}
+    ablation_rows: Dict[int, pd.DataFrame] = {}
+
     def run(r: int) -> pd.DataFrame:
         parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
-        sets = [windows.subset(parts[k]) for k in ("train", "val", "test")]
-        results, _ = compare_models(*sets, specs=specs, seed=r, progress=False, **compare_options)
+        tr, va, te = (windows.subset(parts[k]) for k in ("train", "val", "test"))
+        results, models = compare_models(tr, va, te, specs=specs, seed=r, progress=False,
+                                         n_timing=n_timing if r == seeds[0] else 0, **compare_options)
+        majority = pd.Series(tr.labels).value_counts().idxmax()
+        floor = score(te.y, np.full(len(te), tr.classes.index(majority)), tr.classes, name="majority class")
+        results = pd.concat([results, floor])
+        streams: Dict[str, pd.DataFrame] = {}
+        if stream_ablation is not None:
+            sa = stream_ablation
+            subjects = sa.ds.meta["subject"].to_numpy()
+            played = [int(t) for s in sorted(set(te.meta[by])) for t in np.flatnonzero(subjects == s)[:sa.trials_per_listener]]
+            configs = {name: {**c, "model": models[c["model"]]} for name, c in sa.configurations.items()}
+            ablation_rows[r], streams = ablation_grid(configs, sa.ds, played, classes=tr.classes, labels=sa.labels,
+                                                      stats_by_subject=sa.stats_by_subject, progress=False,
+                                                      **(sa.stream_options or {}))
+        if r == seeds[0]:
+            first.update(models=models, parts=parts, streams=streams)
         return results
 
-    return repeated_evaluation(run, repeats, confidence=confidence, progress=progress)
+    summary, per_repeat = repeated_evaluation(run, seeds, confidence=confidence, progress=progress)
+    ablation = ablation_per_repeat = None
+    if stream_ablation is not None:
+        ablation, ablation_per_repeat = repeated_evaluation(lambda r: ablation_rows[r], seeds,
+                                                            confidence=confidence, progress=False)
+    return RepeatedComparison(summary, per_repeat, ablation, ablation_per_repeat,
+                              first["models"], first["parts"], first["streams"])
 
 
 def paired_difference(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, confidence: float = 0.95,
@@ -551,7 +640,8 @@ PREQUENTIAL_MODES = ("frozen", "incremental", "incremental+reset")
 
 def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "frozen",
                     adapter_factory: Optional[Callable[[torch.nn.Module], Any]] = None,
-                    group: str = "trial", stacked: bool = False) -> pd.DataFrame:
+                    group: str = "trial", stacked: bool = False,
+                    watch: Optional[np.ndarray] = None) -> pd.DataFrame:
     """Online learning "test, then train" over a stream of windows.
 
     ``stream``: labelled, standardised windows in playing order. They arrive in groups
@@ -562,9 +652,12 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
     * ``"frozen"``: nothing is learnt (the pre-trained model throughout);
     * ``"incremental"``: ``adapter.update(x, y)`` on the group (e.g. one small-batch Adam
       step of :class:`mer_lessons.models.hao.OnlineAdapter`, Hao et al. §3.3);
-    * ``"incremental+reset"``: the same, after passing the group's predicted distribution to
-      ``adapter.observe(probs)``, which may reload the pre-trained weights when it detects a
-      large emotion change (its ``"reset"`` entry is recorded).
+    * ``"incremental+reset"``: the same, after passing what the detector watches to
+      ``adapter.observe(...)``, which may reload the pre-trained weights when it detects a
+      large change (its ``"reset"`` entry is recorded). By default it watches the group's
+      predicted distribution ``(B, C)``; ``watch`` ``(len(stream), D)`` gives it other
+      per-window values instead, e.g. the signal levels
+      :meth:`mer_lessons.windows.WindowSet.levels` (a new listener's body sits elsewhere).
 
     ``adapter_factory(model) -> adapter`` (needed unless ``mode="frozen"``). ``model`` is
     deep-copied (the caller's stays as it is). Returns one row per window: ``position``,
@@ -577,6 +670,11 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
     if mode != "frozen" and adapter_factory is None:
         raise ValueError(f"prequential_run: mode {mode!r} needs adapter_factory (e.g. "
                          "lambda m: mer_lessons.models.hao.OnlineAdapter(m, batch_size=8))")
+    if watch is not None:
+        watch = np.asarray(watch, dtype=np.float64)
+        if watch.ndim != 2 or len(watch) != len(stream):
+            raise ValueError(f"prequential_run: watch must be (windows, values) with {len(stream)} rows, "
+                             f"got shape {watch.shape}")
     model = copy.deepcopy(model).cpu()
     adapter = adapter_factory(model) if mode != "frozen" else None
     data = stream.torch_dataset(stacked=stacked)
@@ -594,7 +692,7 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
         if adapter is None:
             continue
         if mode == "incremental+reset":
-            info = adapter.observe(probs)
+            info = adapter.observe(probs if watch is None else torch.from_numpy(watch[a:b]))
             resets[b - 1] = info["reset"]
         adapter.update(x, y)
     out = stream.meta.copy()

@@ -317,6 +317,25 @@ class WindowSet:
         """``{modality: (mean (D,), std (D,))}`` over all windows and steps."""
         return {m: _mean_std(x) for m, x in self.features.items()}
 
+    def levels(self, stats: Mapping[str, tuple]) -> np.ndarray:
+        """How high each modality's signals sit in each window: ``float64 (N, n_modalities)``.
+
+        Column ``j`` is the mean over steps and feature dimensions of modality
+        ``modalities[j]``, after z-scoring with ``stats`` (``{m: (mean (D,), std (D,))}``,
+        e.g. the training listeners' :meth:`stats`): 0 is a training listener's average
+        level, 1 is one standard deviation above it. A new person on the sensors (another
+        skin conductance baseline, another heart rate) moves these levels, which is what
+        :class:`mer_lessons.models.hao.OnlineAdapter`'s change detector can watch in
+        :func:`mer_lessons.evaluation.prequential_run` (``watch=``).
+
+        Taught in ``08_hao_realtime_fusion``.
+        """
+        missing = [m for m in self.modalities if m not in stats]
+        if missing:
+            raise KeyError(f"levels: stats has no entry for {missing}; it has {sorted(stats)}")
+        return np.stack([((self.features[m] - stats[m][0]) / stats[m][1]).mean(axis=(1, 2), dtype=np.float64)
+                         for m in self.modalities], axis=1)
+
     def stacked(self, modalities: Optional[Sequence[str]] = None) -> np.ndarray:
         """All (or these) modalities side by side: ``float32 (N, steps, sum D)``."""
         ms = list(modalities) if modalities is not None else self.modalities

@@ -161,12 +161,41 @@ def test_paired_difference_tells_a_real_difference_from_none():
 
 def test_repeated_comparison_moves_the_test_listeners(labelled_windows):
     specs = [s for s in hao_paper.table3_models() if s.name == KNN]
-    summary, per_repeat = E.repeated_comparison(labelled_windows, specs, repeats=[0, 1, 2], n_timing=0, progress=False)
-    assert summary.loc[KNN, "repeats"] == 3
+    study = E.repeated_comparison(labelled_windows, specs, repeats=[0, 1, 2], progress=False)
+    summary, per_repeat = study.summary, study.per_repeat
+    assert summary.loc[KNN, "repeats"] == 3 and study.ablation is None and set(study.models) == {KNN}
     tested = {r: tuple(sorted(set(labelled_windows.meta["subject"].iloc[splits.group_split(labelled_windows.meta, seed=r)["test"]])))
               for r in (0, 1, 2)}
     assert len(set(tested.values())) > 1                        # other listeners are tested
+    np.testing.assert_array_equal(study.parts["test"], splits.group_split(labelled_windows.meta, seed=0)["test"])
     assert per_repeat["accuracy"].between(0, 1).all()
+    # the majority-class floor: the training split's most frequent label, predicted everywhere
+    part = splits.group_split(labelled_windows.meta, seed=1)
+    tr, te = labelled_windows.subset(part["train"]), labelled_windows.subset(part["test"])
+    floor = np.mean(te.labels == pd.Series(tr.labels).value_counts().idxmax())
+    row = per_repeat[(per_repeat["name"] == "majority class") & (per_repeat["repeat"] == 1)]
+    assert row["accuracy"].iloc[0] == pytest.approx(floor)
+    with pytest.raises(ValueError, match="not among specs"):
+        E.repeated_comparison(labelled_windows, specs, repeats=1, progress=False,
+                              stream_ablation=E.StreamAblation({"x": {"model": "nope"}}, None, 1, [], {}))
+
+
+def test_repeated_comparison_plays_the_ablation_in_every_repeat(teaching_trials, labelled_windows):
+    specs = [s for s in hao_paper.table3_models() if s.name == FULL]
+    stats = {s: labelled_windows.subset((labelled_windows.meta["subject"] == s).to_numpy()).stats()
+             for s in pd.unique(labelled_windows.meta["subject"])}
+    configs = {"adaptive": {"model": FULL, "sampler": lambda: hao.DynamicSampler(sr=16_000)},
+               "fixed S_base": {"model": FULL, "sampler": lambda: hao.DynamicSampler(sr=16_000, alpha=0)},
+               "every window": {"model": FULL, "sampler": None}}
+    ablation = E.StreamAblation(configs, teaching_trials, 1, teaching_trials.meta["quadrant"], stats)
+    study = E.repeated_comparison(labelled_windows, specs, repeats=[0, 1], epochs=2, device="cpu",
+                                  stream_ablation=ablation, progress=False)
+    assert list(study.ablation.index) == list(configs) and (study.ablation["repeats"] == 2).all()
+    saved = study.ablation["share_saved"]
+    assert saved["every window"] == 0 and saved["fixed S_base"] > 0.5 and saved["fixed S_base"] >= saved["adaptive"]
+    tested = set(labelled_windows.meta["subject"].iloc[study.parts["test"]])
+    played = set(study.stream_windows["adaptive"]["subject"])
+    assert played == tested                                       # only test listeners are streamed
 
 
 def test_ablation_grid_on_a_stream(teaching_trials, teaching_windows, compared, split_sets):
@@ -193,6 +222,39 @@ def test_ablation_grid_on_a_stream(teaching_trials, teaching_windows, compared, 
     assert 0 <= beside.loc["Full model", "G-Mean accuracy (ours)"] <= 100
     with pytest.raises(KeyError, match="model"):
         E.ablation_grid({"x": {}}, teaching_trials, trials_, classes=CLASSES, stats_by_subject=stats, progress=False)
+
+
+def test_levels_are_signal_means_in_reference_units():
+    x = np.arange(2 * 3 * 2, dtype=np.float32).reshape(2, 3, 2)        # 2 windows, 3 steps, 2 dims
+    ws = W.WindowSet({"gsr": x, "ecg": -x}, pd.DataFrame({"trial": [0, 1]}))
+    stats = {"gsr": (np.array([1.0, 1.0]), np.array([2.0, 2.0])), "ecg": (np.zeros(2), np.ones(2))}
+    levels = ws.levels(stats)
+    assert levels.shape == (2, 2)
+    np.testing.assert_allclose(levels[:, 0], [(2.5 - 1) / 2, (8.5 - 1) / 2])     # window means 2.5 and 8.5
+    np.testing.assert_allclose(levels[:, 1], [-2.5, -8.5])
+    with pytest.raises(KeyError, match="ecg"):
+        ws.levels({"gsr": stats["gsr"]})
+
+
+def test_prequential_reset_watching_signal_levels():
+    """The predictions barely move at a listener change, the signal levels do: watching them fires."""
+    rng = np.random.default_rng(3)
+    n_trials, per, change = 40, 2, 20
+    x = rng.normal(size=(n_trials * per, 4, 3)).astype(np.float32)
+    y = rng.integers(0, 2, n_trials * per)
+    meta = pd.DataFrame({"trial": np.repeat(np.arange(n_trials), per),
+                         "subject": np.where(np.arange(n_trials * per) < change * per, "s01", "s02")})
+    stream = W.WindowSet({"a": x}, meta, labels=np.array(["lo", "hi"], dtype=object)[y], classes=["lo", "hi"])
+    torch.manual_seed(0)
+    model = hao.HaoRecognizer({"a": 3}, 2, code_dim=3, ae_hidden=8, lstm_hidden=8)
+    levels = np.where(np.arange(n_trials * per) < change * per, 0.0, 3.0)[:, None] + 0.3 * rng.normal(size=(n_trials * per, 1))
+    watched = E.prequential_run(model, stream, mode="incremental+reset", adapter_factory=adapter(), watch=levels)
+    fired = watched.loc[watched["reset"], "trial"].to_numpy()
+    assert fired.size >= 1 and change <= fired.min() <= change + 8, fired     # within one window of 8 trials
+    flat = E.prequential_run(model, stream, mode="incremental+reset", adapter_factory=adapter(), watch=levels * 0 + 1.0)
+    assert not flat["reset"].any()
+    with pytest.raises(ValueError, match="watch"):
+        E.prequential_run(model, stream, mode="incremental+reset", adapter_factory=adapter(), watch=levels[:5])
 
 
 def adapter(lr=1e-3):

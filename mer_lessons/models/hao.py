@@ -542,21 +542,25 @@ class OnlineAdapter:
       buffered (the last ``buffer_size`` batches). ``x`` is whatever the model takes (a
       tensor, or the dict of :class:`HaoRecognizer`); batches larger than ``batch_size``
       are cut to their last ``batch_size`` rows.
-    * ``observe(predicted_probs)``: the emotion-change detector, fed once per group (one
-      trial's windows, ``(B, C)`` probabilities, or one ``(C,)`` distribution). Each call
-      stores the group's mean predicted distribution ``p_g`` ``(C,)``. Once ``2 * window``
-      are stored it runs a **two-window test**: ``A`` = the ``window`` groups before,
-      ``B`` = the last ``window`` groups; per class ``c``
+    * ``observe(values)``: the change detector, fed once per group (one trial's windows,
+      ``(B, C)``, or one ``(C,)`` vector). What it watches is the caller's choice: the
+      model's predicted distribution (probabilities, the default of
+      :func:`mer_lessons.evaluation.prequential_run`) or any per-window values, such as the
+      level of each modality's signals (:meth:`mer_lessons.windows.WindowSet.levels`).
+      Each call stores the group's mean ``p_g`` ``(C,)``. Once ``2 * window`` are stored
+      it runs a **two-window test**: ``A`` = the ``window`` groups before, ``B`` = the
+      last ``window`` groups; per component ``c``
 
           d_c = mean_B(p_c) - mean_A(p_c),   s_c^2 = max((var_A(p_c) + var_B(p_c)) / 2, noise_floor^2),
           z_c = |d_c| / (s_c * sqrt(2 / window))
 
-      (sample variances, ``ddof=1``): a two-sample t statistic of class ``c``'s share,
-      scaled by how much that share varies from group to group *inside* the windows. The
+      (sample variances, ``ddof=1``): a two-sample t statistic of component ``c``,
+      scaled by how much it varies from group to group *inside* the windows. The
       ``statistic`` is ``max_c z_c``. The detector fires when ``statistic >
-      change_threshold`` **and** the total variation distance of the two window means
-      ``tv = 0.5 sum_c |d_c|`` exceeds ``min_change`` (a shift must be both clearly
-      beyond the noise and big enough to matter). On firing, the model is **reset to the
+      change_threshold`` **and** ``tv = 0.5 sum_c |d_c|`` exceeds ``min_change`` (a shift
+      must be both clearly beyond the noise and big enough to matter; for probabilities
+      ``tv`` is the total variation distance, for other values half the L1 distance of the
+      two window means in their units). On firing, the model is **reset to the
       pre-trained weights** (a deep copy taken at construction; the Adam state is reset
       too), ``on_reset(model)`` is called (weights are exactly pre-trained there),
       ``adapt_steps`` fast steps are taken on the most recent buffered batch, the history
@@ -585,7 +589,9 @@ class OnlineAdapter:
     weights to quickly adapt", no detector, threshold or step count; we: the two-window
     test above (until this version the rule was ``tv > 0.5``, which never fired on the
     chapter's stream: a listener change moves the mean predicted distribution far less
-    than that), ``adapt_steps = 5``, lr 1e-3 (the paper's) and batch 8. Dropout randomness
+    than that), ``adapt_steps = 5``, lr 1e-3 (the paper's) and batch 8. A listener change
+    barely moves the predictions, so the chapter lets the detector watch the signal levels
+    instead (:meth:`mer_lessons.windows.WindowSet.levels`). Dropout randomness
     in each step is seeded (``seed`` + step count) without touching the global RNG.
 
     Taught in ``08_hao_realtime_fusion``.
@@ -677,18 +683,21 @@ class OnlineAdapter:
         z = d.abs() / (s * (2.0 / self.window) ** 0.5)
         return float(z.max()), float(0.5 * d.abs().sum())
 
-    def observe(self, predicted_probs) -> dict:
-        """Feed one group's predicted class probabilities ``(C,)`` or ``(B, C)``; maybe reset + adapt.
+    def observe(self, values) -> dict:
+        """Feed one group's watched values ``(C,)`` or ``(B, C)``; maybe reset + adapt.
+
+        ``values``: the group's predicted class probabilities, or any per-window values the
+        caller chose to watch (see the class docstring).
 
         Returns ``{"reset": bool, "statistic": float or None, "tv": float or None,
         "adapt_steps": int, "observation": int}`` (``statistic``/``tv``: ``None`` until
         ``2 * window`` groups are stored; ``observation``: 0-based count of this call).
         """
-        p = torch.as_tensor(predicted_probs, dtype=torch.float64).detach()
+        p = torch.as_tensor(values, dtype=torch.float64).detach()
         if p.ndim == 1:
             p = p[None]
-        if p.ndim != 2:
-            raise ValueError("predicted_probs must be (C,) or (B, C)")
+        if p.ndim != 2 or not bool(torch.isfinite(p).all()):
+            raise ValueError(f"OnlineAdapter.observe: values must be finite, (C,) or (B, C), got shape {tuple(p.shape)}")
         self.history.append(p.mean(dim=0))
         observation = self.n_observed
         self.n_observed += 1
