@@ -76,6 +76,8 @@ SYLLABUS = (
     ("07_deep_learning_primer.ipynb", "Deep learning for audio and multimodal signals"),
     ("08_hao_realtime_fusion.ipynb",
      "Hao et al.: real-time multimodal fusion, adaptive sampling and online learning"),
+    ("09_zhao_multispec_cbam_bls.ipynb",
+     "Zhao et al.: MultiSpec-DNN, CBAM, Chord2Vec and the Broad Learning System"),
 )
 
 

@@ -2234,3 +2234,398 @@ def dynamic_sampling_keep(rates, frame_rate: float) -> np.ndarray:
     credit = np.cumsum(np.clip(rates / frame_rate, 0.0, 1.0))
     fired = np.ceil(credit - 1e-9)
     return np.diff(fired, prepend=0.0) > 0
+
+
+# ---------------------------------------------------------------------------------------
+# 09 — Zhao et al.'s two model inputs: GTF and MF_RP on one frame grid
+# ---------------------------------------------------------------------------------------
+#
+# The building blocks already live above and are taught in 03: ERB scale
+# (erb_bandwidth, hz_to_erb_rate, gammatone_center_frequencies), gammatone impulse
+# responses (gammatone_impulse_response, unit gain at fc) and gammatone_spectrogram
+# (method="fir": FFT convolution + mean square per frame); lpc (Levinson–Durbin),
+# lp_residual (block-wise inverse filtering), hilbert_envelope, residual_phase; the
+# wide/narrowband pair (wideband_spectrogram, narrowband_spectrogram). This section only
+# adds what chapter 09 needs on top: both features with millisecond settings, the per-frame
+# Hilbert-envelope maximum of the LP residual, our multiplicative MF_RP reading, and
+# a helper that returns GTF and MF_RP with the same number of frames.
+
+_ZHAO_WHERE_GTF = "zhao_gtf"
+
+
+def _zhao_frames(sr: float, frame_ms, hop_ms, *, where: str) -> tuple[int, int]:
+    """(win_length, hop_length) in samples from milliseconds, hop <= window."""
+    win_length = ms_to_samples(frame_ms, sr, "frame_ms", minimum=2, where=where)
+    hop_length = ms_to_samples(hop_ms, sr, "hop_ms", where=where)
+    if hop_length > win_length:
+        raise OutOfRangeError(message("hop_ms", f"<= frame_ms={frame_ms:g} ms (frames must touch or overlap)",
+                                      hop_ms, where=where))
+    return win_length, hop_length
+
+
+def _zhao_fmax(sr: float, fmin, fmax, *, where: str) -> tuple[float, float]:
+    """``0 < fmin < fmax <= sr / 2`` for a gammatone bank (``fmax=None``: ``sr / 2``)."""
+    fmin, fmax = _fmin_fmax(sr, fmin, fmax, where=where)
+    if fmin <= 0:
+        raise OutOfRangeError(message("fmin", "> 0 Hz for a gammatone filterbank", fmin, where=where))
+    return fmin, fmax
+
+
+def zhao_gtf(
+    y,
+    sr: float,
+    n_bands: int = 24,
+    fmin: float = 50.0,
+    fmax: Optional[float] = None,
+    frame_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    db: bool = True,
+    top_db: Optional[float] = 80.0,
+) -> np.ndarray:
+    """GTF, Zhao et al.'s gammatone features: band energy per frame of a 4th-order gammatone bank.
+
+    Zhao et al., Sec. III and Sec. V.A (Table III: "GTF Features 3895x24x44"). The paper
+    names the feature and its size only; the filterbank is the standard auditory one:
+
+    1. ``n_bands`` centre frequencies equally spaced on the ERB-rate scale from ``fmin`` to
+       ``fmax`` (:func:`gammatone_center_frequencies`, Glasberg & Moore 1990,
+       ``ERB(f) = 24.7 (4.37 f / 1000 + 1)`` Hz).
+    2. Each band's impulse response ``g(t) = t^3 exp(-2 pi 1.019 ERB(fc) t) cos(2 pi fc t)``
+       scaled to gain 1 (0 dB) at its centre frequency (:func:`gammatone_impulse_response`);
+       the signal is convolved with it by FFT (the ``method="fir"`` path of
+       :func:`gammatone_spectrogram`).
+    3. Energy per band per frame: the mean square of the band's output over rectangular
+       frames of ``frame_ms`` centred on ``t * hop`` (frame ``t`` is centred at
+       ``t * hop_length`` samples, ``1 + len(y) // hop_length`` frames, the same grid as
+       :func:`stft` with ``center=True`` and so as :func:`mfcc`).
+    4. ``db=True``: :func:`power_to_db` with ``ref=1`` and ``top_db`` (as our MFCC), so a
+       tone of amplitude ``A`` at a centre frequency reads about ``10 log10(A^2 / 2)`` dB.
+
+    Paper: 24 bands x 44 frames per clip (frame settings not given); we: 24 bands, 25 ms
+    frames every 10 ms (the usual gammatonegram settings), ``fmin`` 50 Hz, ``fmax``
+    ``sr / 2``; pool the frames afterwards (``zhao_feature_pair(..., n_frames=44)``) to
+    get the paper's 44.
+
+    Parameters
+    ----------
+    y : array (n_samples,), mono signal. sr : Hz. n_bands : number of bands.
+    fmin, fmax : Hz, ``0 < fmin < fmax <= sr / 2``. frame_ms, hop_ms : ms (hop <= frame).
+    db : return dB (True) or power (False). top_db : dB range kept (None: no clipping).
+
+    Returns
+    -------
+    G : array, shape (n_bands, 1 + n_samples // hop_length), bands ascending in frequency;
+    power in squared signal units, or dB.
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    where = _ZHAO_WHERE_GTF
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    n_bands = as_int(n_bands, "n_bands", where=where)
+    fmin, fmax = _zhao_fmax(sr, fmin, fmax, where=where)
+    win_length, hop_length = _zhao_frames(sr, frame_ms, hop_ms, where=where)
+    G = gammatone_spectrogram(y, sr, n_bands=n_bands, fmin=fmin, fmax=fmax, win_length=win_length,
+                              hop_length=hop_length, method="fir", center=True)
+    G = np.maximum(G, 0.0)  # FFT round-off can leave -1e-20 in silent frames
+    if not db:
+        return G
+    if top_db is not None:
+        top_db = as_float(top_db, "top_db", minimum=0, where=where)
+    return power_to_db(G, ref=1.0, top_db=top_db)
+
+
+@dataclass(frozen=True)
+class ResidualPhaseFrames:
+    """What :func:`residual_phase_frames` returns: the LP residual, its Hilbert envelope and
+    residual phase (per sample) and, per analysis frame, where the envelope peaks.
+
+    residual, envelope, phase : arrays (n_samples,); ``phase`` = cos of the Hilbert phase
+    of ``residual``, in [-1, 1]. peak_index : int array (n_frames,), sample of the envelope
+    maximum in each frame. envelope_max : (n_frames,), that maximum (units of the
+    pre-emphasised signal). phase_at_peak : (n_frames,), ``phase[peak_index]``.
+    weights : (n_frames,), ``envelope_max / envelope_max.max()`` in [0, 1] (all 0 for a
+    silent clip). win_length, hop_length : samples of the frame grid.
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+
+    residual: np.ndarray
+    envelope: np.ndarray
+    phase: np.ndarray
+    peak_index: np.ndarray
+    envelope_max: np.ndarray
+    phase_at_peak: np.ndarray
+    weights: np.ndarray
+    win_length: int
+    hop_length: int
+
+
+def _lp_settings(sr: float, order, lp_frame_ms, lp_hop_ms, *, where: str) -> tuple[int, int, int]:
+    """(order, lp_frame_length, lp_hop_length); ``order`` must be below the LP frame length."""
+    order = as_int(order, "order", where=where)
+    lp_frame = ms_to_samples(lp_frame_ms, sr, "lp_frame_ms", minimum=2, where=where)
+    lp_hop = ms_to_samples(lp_hop_ms, sr, "lp_hop_ms", where=where)
+    if order >= lp_frame:
+        raise OutOfRangeError(message(
+            "order", f"smaller than the LP frame length ({lp_frame} samples = {lp_frame_ms:g} ms at {sr:g} Hz)",
+            order, where=where))
+    return order, lp_frame, lp_hop
+
+
+def residual_phase_frames(
+    y,
+    sr: float,
+    order: int = 16,
+    frame_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    lp_frame_ms: float = 20.0,
+    lp_hop_ms: float = 10.0,
+    preemphasis_coef: float = 0.97,
+) -> ResidualPhaseFrames:
+    """The RP analysis of Zhao et al.: 16th-order LP residual, Hilbert envelope, its maximum per frame.
+
+    Zhao et al., Sec. V.A: "a 16th-order LP to derive the LP residuals, with overlapping of
+    10 ms between adjacent frames. Then pre-emphasis is applied ... to extract LP
+    residuals and identify the maximum value of the Hilbert envelope in each frame". Steps:
+
+    1. Pre-emphasis ``y[n] - 0.97 y[n-1]`` (:func:`preemphasis`; ``preemphasis_coef=0``
+       skips it). The paper's order of words puts it after LP; it only makes sense
+       before (it flattens the spectral tilt the LP model would otherwise spend poles on).
+    2. LP residual :func:`lp_residual`: LP coefficients (autocorrelation method,
+       Levinson–Durbin, order ``order``) from Hamming-windowed ``lp_frame_ms`` frames every
+       ``lp_hop_ms`` (20 ms frames every 10 ms = "10 ms overlap"); each 10 ms block is
+       inverse-filtered ``e[n] = sum_k a_k y[n-k]`` with its own coefficients and the true
+       past samples (per block, no overlap-add, no transients at block edges).
+    3. Hilbert envelope ``|e + i H{e}|`` (:func:`hilbert_envelope`) and residual phase
+       ``e / |e + i H{e}|`` (:func:`residual_phase`, 0 where the envelope is 0).
+    4. In each analysis frame (``frame_ms`` long, centred at ``t * hop_length`` samples: the
+       grid of :func:`mfcc` and :func:`zhao_gtf` with ``center=True``; frames are clipped at
+       the signal's ends) the envelope maximum, its position and the phase there.
+
+    Paper: RP frames of unspecified length; we: the MFCC/GTF frames (25 ms, 10 ms hop),
+    so that RP weights and MFCC line up. ``weights`` (our choice) normalise the maxima
+    by the clip's largest, so they do not depend on the recording level.
+
+    Returns
+    -------
+    :class:`ResidualPhaseFrames`, per-frame arrays of length ``1 + n_samples // hop_length``.
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    where = "residual_phase_frames"
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    order, lp_frame, lp_hop = _lp_settings(sr, order, lp_frame_ms, lp_hop_ms, where=where)
+    win_length, hop_length = _zhao_frames(sr, frame_ms, hop_ms, where=where)
+    coef = as_float(preemphasis_coef, "preemphasis_coef", minimum=0.0, maximum=1.0, where=where)
+    x = preemphasis(y, coef) if coef > 0 else y
+    e = lp_residual(x, order=order, frame_length=lp_frame, hop_length=lp_hop)
+    if np.any(e):
+        envelope, phase = hilbert_envelope(e), residual_phase(e)
+    else:  # silence: no excitation, no phase
+        envelope, phase = np.zeros_like(e), np.zeros_like(e)
+    n = y.size
+    n_frames = 1 + n // hop_length
+    starts = np.arange(n_frames) * hop_length - win_length // 2
+    lo = np.clip(starts, 0, n - 1)
+    hi = np.clip(starts + win_length, lo + 1, n)  # at least one sample per frame
+    peak = np.empty(n_frames, dtype=np.int64)
+    for t in range(n_frames):
+        peak[t] = lo[t] + int(np.argmax(envelope[lo[t]:hi[t]]))
+    env_max = envelope[peak]
+    top = float(env_max.max())
+    weights = env_max / top if top > 0 else np.zeros(n_frames)
+    return ResidualPhaseFrames(e, envelope, phase, peak, env_max, phase[peak], weights, win_length, hop_length)
+
+
+def mfcc_residual_phase(
+    y,
+    sr: float,
+    n_mfcc: int = 20,
+    order: int = 16,
+    rp_weight: float = 0.5,
+    frame_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    n_mels: int = 40,
+    fmin: float = 0.0,
+    fmax: Optional[float] = None,
+    lp_frame_ms: float = 20.0,
+    lp_hop_ms: float = 10.0,
+    preemphasis_coef: float = 0.97,
+) -> np.ndarray:
+    """MF_RP, Zhao et al.'s "MFCC weighted with the residual phase", as a per-frame weighting.
+
+    Zhao et al., Sec. III ("MFCCs being weighted with the residual phase (RP) for
+    compensation") and Sec. V.A ("RP and MFCC are weighted and fused"; Table III
+    "MF_RP Features 3895x192x44"). The paper gives no weights and no fusion rule. We
+    read it literally, per frame ``t``:
+
+    * ``M = mfcc(y)``: (n_mfcc, T), Hann frames of ``frame_ms`` every ``hop_ms``,
+      ``n_fft`` = next power of two, ``n_mels`` Slaney mel bands, dB, DCT-II (:func:`mfcc`).
+    * ``r_t`` = the maximum of the Hilbert envelope of the 16th-order LP residual in frame
+      ``t`` divided by its largest value over the clip (:func:`residual_phase_frames`
+      ``.weights``, in [0, 1]): how strong the excitation (onset, glottal/pluck/bow
+      impulse) in that frame is.
+    * ``w_t = (1 - rp_weight) + rp_weight * r_t`` and ``MF_RP[:, t] = M[:, t] * w_t``.
+      ``rp_weight = 0`` gives the plain MFCC; ``1`` scales each frame by ``r_t`` alone.
+
+    Paper: 192 rows (Table III), 44 frames; we: ``n_mfcc`` = 20 rows on a 10 ms grid (pool
+    to 44 frames with :func:`zhao_feature_pair`). Another reading, concatenating MFCC with
+    residual-phase samples around the envelope peak, is :func:`mf_rp` (chapter 03).
+
+    Returns
+    -------
+    F : array, shape (n_mfcc, 1 + n_samples // hop_length), the same shape and frame
+    grid as :func:`mfcc` with ``center=True`` (and :func:`zhao_gtf`).
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    where = "mfcc_residual_phase"
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    n_mfcc = as_int(n_mfcc, "n_mfcc", where=where)
+    n_mels = as_int(n_mels, "n_mels", where=where)
+    if n_mfcc > n_mels:
+        raise OutOfRangeError(message("n_mfcc", f"<= n_mels={n_mels}", n_mfcc, where=where))
+    rp_weight = as_float(rp_weight, "rp_weight", minimum=0.0, maximum=1.0, where=where)
+    fmin, fmax = _fmin_fmax(sr, fmin, fmax, where=where)
+    _lp_settings(sr, order, lp_frame_ms, lp_hop_ms, where=where)
+    win_length, hop_length = _zhao_frames(sr, frame_ms, hop_ms, where=where)
+    M = mfcc(y=y, sr=sr, n_mfcc=n_mfcc, n_fft=next_power_of_two(win_length), hop_length=hop_length,
+             win_length=win_length, n_mels=n_mels, fmin=fmin, fmax=fmax, center=True)
+    rp = residual_phase_frames(y, sr, order=order, frame_ms=frame_ms, hop_ms=hop_ms, lp_frame_ms=lp_frame_ms,
+                               lp_hop_ms=lp_hop_ms, preemphasis_coef=preemphasis_coef)
+    w = (1.0 - rp_weight) + rp_weight * rp.weights
+    return M * w[None, :]
+
+
+def _pool_frames(X: np.ndarray, n_frames: int) -> np.ndarray:
+    """Mean over ``n_frames`` near-equal consecutive groups of columns (np.array_split)."""
+    groups = np.array_split(np.arange(X.shape[1]), n_frames)
+    return np.stack([X[:, g].mean(axis=1) for g in groups], axis=1)
+
+
+def zhao_feature_pair(
+    y,
+    sr: float,
+    n_bands: int = 24,
+    n_mfcc: int = 20,
+    frame_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    n_frames: Optional[int] = None,
+    fmin: float = 50.0,
+    fmax: Optional[float] = None,
+    order: int = 16,
+    rp_weight: float = 0.5,
+    n_mels: int = 40,
+    gtf_db: bool = True,
+) -> dict:
+    """Both inputs of Zhao et al.'s two CNN filter channels, GTF and MF_RP, on one time grid.
+
+    Zhao et al., Sec. V.A and Table III (GTF 24 x 44, MF_RP 192 x 44 per clip: the two
+    features share the frame axis). GTF is :func:`zhao_gtf` (``n_bands`` gammatone bands,
+    dB if ``gtf_db``), MF_RP is :func:`mfcc_residual_phase` (``n_mfcc`` rows); both use
+    frames of ``frame_ms`` centred every ``hop_ms``, so both have
+    ``T = 1 + n_samples // hop_length`` frames by construction (nothing is trimmed or
+    padded). ``fmin`` is the gammatone bank's lowest centre; the MFCC's mel bank spans
+    0 Hz to ``fmax`` (``sr / 2`` by default).
+
+    ``n_frames`` (optional): average consecutive frames into ``n_frames`` near-equal
+    groups (``np.array_split``), e.g. 44 to match Table III's time size; it must be
+    ``<= T``. Pooling is our choice: the paper gives 44 frames but not how they are made.
+
+    Paper: 24 x 44 and 192 x 44 for 60 s at 44.1 kHz; we: 24 x T and 20 x T
+    (T = 3007 for 30 s at 22,050 Hz: 10 ms rounds to a 220-sample hop), or 24 x 44 and 20 x 44 with ``n_frames=44``.
+
+    Returns
+    -------
+    dict with ``"gtf"``: (n_bands, T), ``"mf_rp"``: (n_mfcc, T), ``"times"``: (T,) s, the
+    centre of each frame (of each group's frames when pooled).
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    where = "zhao_feature_pair"
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    _zhao_fmax(sr, fmin, fmax, where=where)
+    _lp_settings(sr, order, 20.0, 10.0, where=where)
+    win_length, hop_length = _zhao_frames(sr, frame_ms, hop_ms, where=where)
+    T = 1 + y.size // hop_length
+    if n_frames is not None:
+        n_frames = as_int(n_frames, "n_frames", maximum=T, where=where)
+    gtf = zhao_gtf(y, sr, n_bands=n_bands, fmin=fmin, fmax=fmax, frame_ms=frame_ms, hop_ms=hop_ms, db=gtf_db)
+    mf = mfcc_residual_phase(y, sr, n_mfcc=n_mfcc, order=order, rp_weight=rp_weight, frame_ms=frame_ms,
+                             hop_ms=hop_ms, n_mels=n_mels, fmax=fmax)
+    assert gtf.shape[1] == mf.shape[1] == T, (gtf.shape, mf.shape, T)  # same grid by construction
+    times = frame_times(T, sr, hop_length)
+    if n_frames is not None:
+        gtf, mf = _pool_frames(gtf, n_frames), _pool_frames(mf, n_frames)
+        times = _pool_frames(times[None, :], n_frames)[0]
+    return {"gtf": gtf, "mf_rp": mf, "times": times}
+
+
+__all__ += [
+    # Zhao et al. (chapter 09): GTF and MF_RP on one grid
+    "zhao_gtf",
+    "ResidualPhaseFrames",
+    "residual_phase_frames",
+    "mfcc_residual_phase",
+    "zhao_feature_pair",
+]
+
+
+def zhao_clip_inputs(
+    y,
+    sr: float,
+    n_frames: int = 44,
+    max_hz: float = 4000.0,
+    n_bins: int = 32,
+    wide_ms: float = 3.0,
+    narrow_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    top_db: float = 80.0,
+) -> dict:
+    """Every input of chapter 09's models for one clip, on one grid of ``n_frames`` frames.
+
+    * ``"wideband"``, ``"narrowband"``: (``n_bins``, ``n_frames``) log-power spectrograms
+      with ``wide_ms`` / ``narrow_ms`` Hann windows (Zhao et al., Sec. IV.B.1: "approximately
+      3 ms/25 ms"; :func:`wide_and_narrowband_spectrograms` with one ``n_fft`` and a hop of
+      ``hop_ms``), dB relative to the clip's peak, floored at ``-top_db``, cut to
+      ``0 .. max_hz`` (the paper truncates its input to 0-4 kHz) and averaged over
+      frequency into ``n_bins`` near-equal groups of bins.
+    * ``"gtf"`` (24, ``n_frames``) and ``"mf_rp"`` (20, ``n_frames``): :func:`zhao_feature_pair`
+      (Sec. V.A, Table III: 24 x 44 and 192 x 44).
+
+    Every map is averaged over time into ``n_frames`` groups of frames (44: Table III's
+    time size). Paper: a 60 s clip at 44.1 kHz gives 44 frames and MF_RP has 192 rows; we:
+    any clip length gives ``n_frames`` frames (the teaching clips are 4 s), MF_RP has 20
+    rows, and the spectrograms are pooled to ``n_bins`` so that small models train in
+    seconds (the paper's spectrogram sizes are not given).
+
+    Returns ``{name: (F, n_frames)}`` float64 arrays.
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    where = "zhao_clip_inputs"
+    y = _mono(y, where=where)
+    sr = as_sample_rate(sr, where=where)
+    max_hz = as_frequency(max_hz, "max_hz", sr=sr, where=where, nyquist_ok=True)
+    n_bins = as_int(n_bins, "n_bins", minimum=1, where=where)
+    top_db = as_float(top_db, "top_db", minimum=0.0, low_open=True, where=where)
+    pair = zhao_feature_pair(y, sr, hop_ms=hop_ms, n_frames=n_frames)
+    out = {}
+    for name, spec in zip(("wideband", "narrowband"),
+                          wide_and_narrowband_spectrograms(y, sr, wide_ms=wide_ms, narrow_ms=narrow_ms, hop_ms=hop_ms)):
+        keep = spec.freqs <= max_hz
+        if keep.sum() < n_bins:
+            raise InputError(message("n_bins", f"at most {int(keep.sum())} (the FFT bins below max_hz)", n_bins,
+                                     where=where))
+        S_db = power_to_db(spec.S[keep], ref=np.max, top_db=top_db)
+        bins = _pool_frames(S_db.T, n_bins).T                      # frequency groups
+        out[name] = _pool_frames(bins, n_frames)
+    out["gtf"], out["mf_rp"] = pair["gtf"], pair["mf_rp"]
+    return out
+
+
+__all__ += ["zhao_clip_inputs"]

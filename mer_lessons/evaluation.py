@@ -45,7 +45,7 @@ __all__ = [
     "train_window_model", "predict_windows", "time_window_predictions", "score",
     "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
     "RepeatedComparison", "StreamAblation",
-    "paired_difference", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
+    "paired_difference", "paired_ratio", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
     "prequential_run", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
     "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
 ]
@@ -167,9 +167,18 @@ class ModelSpec:
     ``kind``: ``"fusion"`` (``build(dims: dict, n_classes)`` -> a model taking the dict of
     modalities), ``"sequence"`` (``build(in_dim, n_classes)`` -> a model taking one
     ``(B, steps, D)`` tensor) or ``"sklearn"`` (``build(seed)`` -> an estimator fitted on
-    :meth:`WindowSet.summary` rows). ``inputs``: ``"all"`` or ``"audio"`` (falls back to
-    the first modality when there is no audio). Which paper row a spec stands for is kept
-    by the paper's module (e.g. :data:`mer_lessons.papers.hao.ROW_MODELS`), not here.
+    :meth:`WindowSet.summary` rows). ``inputs``: ``"all"``, ``"audio"`` (falls back to
+    the first modality when there is no audio) or a tuple of input names. Which paper row a
+    spec stands for is kept by the paper's module (e.g.
+    :data:`mer_lessons.papers.hao.ROW_MODELS`), not here.
+
+    ``head`` (torch models): ``"softmax"`` (the model's logits, trained by backpropagation)
+    or ``"bls"``: a :class:`mer_lessons.models.zhao.BroadLearningSystem` fitted in closed
+    form on the model's ``features(x)`` of the training + validation windows (Zhao et al.'s
+    BLS heads; ``bls``: its options). With ``train_front=False`` a BLS model's network is
+    left at its random initial weights and nothing is trained by backpropagation (the
+    reading under which "BLS trains fast" holds); with ``True`` the network is trained
+    first through its softmax head. A BLS model's ``latency_ms`` is not timed (NaN).
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -177,28 +186,63 @@ class ModelSpec:
     name: str
     kind: str
     build: Callable
-    inputs: str = "all"
+    inputs: Any = "all"
+    head: str = "softmax"
+    train_front: bool = True
+    bls: Optional[Mapping[str, Any]] = None
 
     def __post_init__(self):
         as_choice(self.kind, "kind", ("fusion", "sequence", "sklearn"), where="ModelSpec")
-        as_choice(self.inputs, "inputs", ("all", "audio"), where="ModelSpec")
+        if isinstance(self.inputs, (list, tuple)):
+            if not self.inputs or not all(isinstance(m, str) for m in self.inputs):
+                raise ValueError(f"ModelSpec {self.name!r}: inputs must be 'all', 'audio' or a non-empty tuple "
+                                 f"of input names, got {self.inputs!r}")
+            self.inputs = tuple(self.inputs)
+        else:
+            as_choice(self.inputs, "inputs", ("all", "audio"), where="ModelSpec")
+        as_choice(self.head, "head", ("softmax", "bls"), where="ModelSpec")
+        if self.head == "bls" and self.kind != "fusion":
+            raise ValueError(f"ModelSpec {self.name!r}: a BLS head needs a torch model taking the dict of inputs "
+                             f"and having features() (kind='fusion'), not kind={self.kind!r}")
 
 
 def _inputs(spec: ModelSpec, windows: WindowSet) -> list:
+    if isinstance(spec.inputs, tuple):
+        missing = [m for m in spec.inputs if m not in windows.features]
+        if missing:
+            raise KeyError(f"model {spec.name!r} reads {missing}, which the windows do not have "
+                           f"(they have {windows.modalities})")
+        return list(spec.inputs)
     if spec.inputs == "audio":
         return ["audio"] if "audio" in windows.features else windows.modalities[:1]
     return windows.modalities
 
 
+def _bls_head(spec: ModelSpec, model: torch.nn.Module, fit_sets: Sequence[WindowSet], ms: list, seed: int):
+    """Fit a Broad Learning System on ``model.features`` of ``fit_sets`` (see :class:`ModelSpec`)."""
+    from mer_lessons.models.zhao import BroadLearningSystem, model_features
+
+    if not hasattr(model, "features"):
+        raise TypeError(f"model {spec.name!r}: head='bls' needs a model with features(x)")
+    model = model.cpu()
+    x = [{m: torch.from_numpy(w.features[m]) for m in ms} for w in fit_sets]
+    feats = np.concatenate([model_features(model, xi) for xi in x])
+    y = np.concatenate([w.y for w in fit_sets])
+    return BroadLearningSystem(**{"seed": seed, **(spec.bls or {})}).fit(feats, y)
+
+
 def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet, *,
                    specs: Sequence[ModelSpec], epochs: int = 30, seed: int = 0,
-                   device: Any = "auto", n_timing: int = 100, progress: bool = True):
+                   device: Any = "auto", n_timing: int = 100, progress: bool = True,
+                   train_options: Optional[Mapping[str, Any]] = None):
     """Train every model of ``specs`` on ``train_set`` and score it on ``test_set``.
 
     Torch models: :func:`train_window_model` (validation set for early stopping), built
     after ``set_seed(seed)`` so their initial weights are reproducible; scikit-learn
     models: fitted on train + validation summary rows (they have no early stopping to feed).
-    Latency: :func:`time_window_predictions` / ``time_single_predictions`` (one window,
+    ``train_options`` go to :func:`train_window_model` (e.g. ``{"lr": 3e-3, "patience":
+    15}``; default: Hao et al.'s settings). Latency: :func:`time_window_predictions` /
+    ``time_single_predictions`` (one window,
     one thread, model only, CPU), ``n_timing`` calls (0: not timed, ``latency_ms`` NaN).
 
     A model whose spec asks for ``"audio"`` gets the first modality when the windows have
@@ -206,7 +250,8 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
 
     Returns ``(results, models)``: a DataFrame indexed by model name (columns ``inputs``,
     every :func:`score` metric, ``latency_ms``, ``parameters`` (torch only), ``epochs``,
-    ``train_s``) and ``{name: trained model}``.
+    ``train_s``, ``train_accuracy`` (on the training windows: its gap to ``accuracy`` shows
+    over-fitting)) and ``{name: trained model}`` (a BLS head is kept as ``model.bls_head``).
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -228,6 +273,7 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
             model = spec.build(seed).fit(both.summary(ms), both.y)
             train_s = time.perf_counter() - t0
             pred = model.predict(test_set.summary(ms))
+            fitted = np.mean(np.asarray(model.predict(train_set.summary(ms))) == train_set.y)
             latency = (time_single_predictions(model, test_set.summary(ms)[:n_timing], n_timing)
                        if n_timing else np.array([np.nan]))
             extra = {"parameters": np.nan, "epochs": np.nan}
@@ -238,15 +284,29 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
                 model = spec.build(int(sum(train_set.dims[m] for m in ms)), len(classes))
             else:
                 model = spec.build({m: train_set.dims[m] for m in ms}, len(classes))
-            history = train_window_model(model, train_set, val_set, modalities=ms, stacked=stacked,
-                                         epochs=epochs, seed=seed, device=device)
+            trained = spec.head == "softmax" or spec.train_front
+            history = (train_window_model(model, train_set, val_set, modalities=ms, stacked=stacked,
+                                          epochs=epochs, seed=seed, device=device, **(train_options or {}))
+                       if trained else None)
+            head = _bls_head(spec, model, (train_set, val_set), ms, seed) if spec.head == "bls" else None
             train_s = time.perf_counter() - t0
-            pred = predict_windows(model, test_set, modalities=ms, stacked=stacked, device=device).argmax(1)
+            if head is None:
+                pred = predict_windows(model, test_set, modalities=ms, stacked=stacked, device=device).argmax(1)
+                fitted = np.mean(predict_windows(model, train_set, modalities=ms, stacked=stacked,
+                                                 device=device).argmax(1) == train_set.y)
+            else:
+                from mer_lessons.models.zhao import model_features
+                pred, fitted = (np.asarray(head.predict(model_features(
+                    model, {m: torch.from_numpy(w.features[m]) for m in ms}))).astype(np.int64)   # class indices
+                    for w in (test_set, train_set))
+                fitted = np.mean(fitted == train_set.y)
             model = model.cpu()
             latency = (time_window_predictions(model, test_set, n=n_timing, modalities=ms, stacked=stacked)
-                       if n_timing else np.array([np.nan]))
+                       if n_timing and head is None else np.array([np.nan]))
             extra = {"parameters": int(sum(p.numel() for p in model.parameters())),
-                     "epochs": len(history.train_loss)}
+                     "epochs": len(history.train_loss) if history is not None else 0}
+            if head is not None:
+                model.bls_head = head
         name = spec.name if spec.inputs != "audio" or ms == ["audio"] else f"{spec.name} [no audio: {'+'.join(ms)}]"
         row = score(test_set.y, pred, classes, name=name)
         row.insert(0, "inputs", "+".join(ms))
@@ -254,6 +314,7 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
         for k, v in extra.items():
             row[k] = v
         row["train_s"] = train_s
+        row["train_accuracy"] = float(fitted)
         rows.append(row)
         models[name] = model
     return pd.concat(rows), models
@@ -449,8 +510,18 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
                               first["models"], first["parts"], first["streams"])
 
 
+def _paired_table(per_repeat: pd.DataFrame, a: str, b: str, metric: str, by: Optional[str], where: str) -> pd.DataFrame:
+    """``metric`` per repeat (rows) and name (columns), checked to hold ``a`` and ``b``."""
+    by = by or per_repeat.columns[0]
+    table = per_repeat.pivot_table(index="repeat", columns=by, values=metric, aggfunc="mean")
+    for name in (a, b):
+        if name not in table.columns:
+            raise KeyError(f"{where}: no {name!r} in column {by!r}; have {list(table.columns)}")
+    return table
+
+
 def paired_difference(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, confidence: float = 0.95,
-                      by: Optional[str] = None) -> Dict[str, Any]:
+                      by: Optional[str] = None, scale: float = 1.0) -> Dict[str, Any]:
     """Does ``a`` beat ``b`` on ``metric`` over the same repeats? The interval of ``a - b``.
 
     ``per_repeat``: the second output of :func:`repeated_evaluation` (rows of ``a`` and
@@ -459,19 +530,35 @@ def paired_difference(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, 
     seed), so a real difference shows with fewer repeats than two separate intervals need.
     Returns ``{"difference", "low", "high", "repeats", "a_better", "b_better"}``; the last
     two are True only when the whole interval lies on that side of 0 (with fewer than two
-    repeats both are False: one run cannot tell).
+    repeats both are False: one run cannot tell). ``scale`` multiplies the difference and
+    its interval (100: accuracy in percentage points, a paper's unit).
 
     Taught in ``08_hao_realtime_fusion``.
     """
-    by = by or per_repeat.columns[0]
-    table = per_repeat.pivot_table(index="repeat", columns=by, values=metric, aggfunc="mean")
-    for name in (a, b):
-        if name not in table.columns:
-            raise KeyError(f"paired_difference: no {name!r} in column {by!r}; have {list(table.columns)}")
-    diff = (table[a] - table[b]).dropna()
+    table = _paired_table(per_repeat, a, b, metric, by, "paired_difference")
+    diff = (table[a] - table[b]).dropna() * float(scale)
     mean, low, high = mean_interval(diff.to_numpy(), confidence)
     return {"difference": mean, "low": low, "high": high, "repeats": int(diff.size),
             "a_better": bool(low > 0), "b_better": bool(high < 0)}
+
+
+def paired_ratio(per_repeat: pd.DataFrame, a: str, b: str, metric: str, *, confidence: float = 0.95,
+                 by: Optional[str] = None) -> Dict[str, Any]:
+    """``a / b`` on ``metric`` within each repeat, and the 95 % interval of its mean.
+
+    For costs that scale with the machine (training time): the paper's 95.72 s against
+    520.43 s is a ratio of 0.18 whatever the computer, while the seconds themselves are
+    not comparable. Pairing as in :func:`paired_difference`. Returns ``{"mean", "low",
+    "high", "repeats"}`` (what :func:`verdict_table` reads).
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    table = _paired_table(per_repeat, a, b, metric, by, "paired_ratio")
+    if (table[b] <= 0).any():
+        raise ValueError(f"paired_ratio: {b!r} has {metric} <= 0 in some repeat; a ratio needs positive values")
+    ratio = (table[a] / table[b]).dropna()
+    mean, low, high = mean_interval(ratio.to_numpy(), confidence)
+    return {"mean": mean, "low": low, "high": high, "repeats": int(ratio.size)}
 
 
 # --------------------------------------------------------------------------- beside a paper

@@ -47,7 +47,7 @@ from mer_lessons.validation import as_float, as_int
 
 __all__ = ["SIGNAL_MODALITIES", "FEATURE_VERSION", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS",
            "Featurizer", "window_features", "item_modalities", "cut_windows", "window_dataset",
-           "WindowSet", "FeatureScaler", "MultimodalWindows"]
+           "WindowSet", "FeatureScaler", "MultimodalWindows", "clip_windows", "featurizer_key"]
 
 #: Modalities :func:`window_dataset` knows, in the order a model receives them.
 SIGNAL_MODALITIES = ("audio", "eeg", "gsr", "ecg", "ppg", "face")
@@ -317,6 +317,22 @@ class WindowSet:
         """``{modality: (mean (D,), std (D,))}`` over all windows and steps."""
         return {m: _mean_std(x) for m, x in self.features.items()}
 
+    def with_features(self, name: str, values) -> "WindowSet":
+        """A copy with one more input ``name``: ``values`` ``(N, steps, D)`` or ``(N, D)``
+        (one vector per window, stored as ``(N, 1, D)``), e.g. a clip's chord vector.
+
+        Taught in ``09_zhao_multispec_cbam_bls``.
+        """
+        x = np.asarray(values, dtype=np.float32)
+        if x.ndim == 2:
+            x = x[:, None, :]
+        if x.ndim != 3 or len(x) != len(self):
+            raise ValueError(f"with_features: {name!r} must be ({len(self)}, D) or ({len(self)}, steps, D), "
+                             f"got shape {np.shape(values)}")
+        if not np.isfinite(x).all():
+            raise ValueError(f"with_features: {name!r} has NaN or infinite values")
+        return WindowSet({**self.features, str(name): x}, self.meta, dict(self.rates), self.labels, self.classes)
+
     def levels(self, stats: Mapping[str, tuple]) -> np.ndarray:
         """How high each modality's signals sit in each window: ``float64 (N, n_modalities)``.
 
@@ -434,11 +450,11 @@ def _cache_file(ds, options: dict, cache_dir) -> Path:
     return folder / f"windows-{key}.npz"
 
 
-def _progress(iterable, total: int, enabled: bool):
+def _progress(iterable, total: int, enabled: bool, desc: str = "window features"):
     if not enabled:
         return iterable
     from tqdm.auto import tqdm
-    return tqdm(iterable, total=total, desc="window features", leave=False)
+    return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
 def featurizer_key(featurizer: Featurizer) -> str:
@@ -538,3 +554,69 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
     for c in meta_columns:
         meta[c] = ds.meta[c].to_numpy()[meta["trial"].to_numpy()]
     return WindowSet(feats, meta, rates)
+
+
+def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
+                 cache: bool = True, cache_dir: Optional[str | os.PathLike] = None,
+                 progress: bool = True) -> WindowSet:
+    """One "window" per item of ``ds``: whole-clip inputs for clip-level models.
+
+    ``featurize(audio, sr) -> {name: (D, T)}``: maps with frequency (or coefficients) down
+    and frames across, as :mod:`mer_lessons.dsp` returns them (e.g.
+    :func:`mer_lessons.dsp.zhao_clip_inputs`); every clip must give the same names and
+    shapes (pool or crop to a fixed number of frames). Each map is stored transposed, frames
+    as steps: the result is a :class:`WindowSet` whose ``features[name]`` is ``(N, T, D)`` and whose meta
+    has ``trial`` (the item's row), ``start_s = 0`` and the dataset's ``id`` / ``subject``
+    / ``clip_id`` columns, so :func:`mer_lessons.evaluation.compare_models`, the splits and
+    :meth:`WindowSet.with_labels` work on clips as on windows. Cached like
+    :func:`window_dataset` (key: the dataset's ids and :func:`featurizer_key` of
+    ``featurize``; ``cache=False`` to skip), written to a temporary file and renamed.
+
+    Taught in ``09_zhao_multispec_cbam_bls``.
+    """
+    if len(ds) == 0:
+        raise ValueError(f"clip_windows: dataset {ds.name!r} is empty")
+    if not callable(featurize):
+        raise TypeError(f"clip_windows: featurize must be callable (audio, sr) -> {{name: (D, T)}}, "
+                        f"got {type(featurize).__name__}")
+    path = _cache_file(ds, {"clip_windows": featurizer_key(featurize)}, cache_dir) if cache else None
+    meta_columns = [c for c in ("id", "subject", "clip_id") if c in ds.meta.columns]
+    meta = pd.DataFrame({"trial": np.arange(len(ds), dtype=np.int64), "start_s": np.zeros(len(ds))})
+    for c in meta_columns:
+        meta[c] = ds.meta[c].to_numpy()
+    if path is not None and path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                names = [str(n) for n in z["names"]]
+                return WindowSet({n: z[f"f_{n}"] for n in names}, meta)
+        except (OSError, KeyError, ValueError):
+            pass   # unreadable or stale cache: recompute and overwrite
+    chunks: Dict[str, list] = {}
+    for i in _progress(range(len(ds)), len(ds), progress, desc="clip features"):
+        item = ds[i]
+        if "audio" not in item or "sr" not in item:
+            raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) of {ds.name!r} has no audio")
+        f = featurize(np.asarray(item["audio"], dtype=np.float64), item["sr"])
+        if not isinstance(f, Mapping) or not f:
+            raise TypeError(f"clip_windows: featurize(audio, sr) of item {i} must return a non-empty dict of "
+                            "(D, T) arrays")
+        if i == 0:
+            chunks = {str(n): [] for n in f}
+        if set(map(str, f)) != set(chunks):
+            raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) gave inputs {sorted(map(str, f))}, "
+                             f"expected {sorted(chunks)} like the first item")
+        for n, x in f.items():
+            x = np.asarray(x, dtype=np.float32).T
+            if x.ndim != 2 or (chunks[str(n)] and x.shape != chunks[str(n)][0].shape):
+                expected = chunks[str(n)][0].T.shape if chunks[str(n)] else "(D, T)"
+                raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) gave {n!r} of shape {x.T.shape}, "
+                                 f"expected {expected}: crop or pad clips to one length")
+            chunks[str(n)].append(x)
+    feats = {n: np.stack(v) for n, v in chunks.items()}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, names=np.array(list(feats)), **{f"f_{n}": x for n, x in feats.items()})
+        os.replace(tmp, path)
+    return WindowSet(feats, meta)
+

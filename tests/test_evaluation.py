@@ -401,3 +401,17 @@ def test_verdict_table_from_claims():
     values["acc"]["repeats"] = 5
     assert E.verdict_table(claims, values).loc["acc", "verdict"] == E.REPRODUCED
     assert set(table["verdict"]) <= set(E.VERDICTS)
+
+
+def test_paired_ratio_and_scaled_difference_by_hand():
+    per = pd.DataFrame({"name": ["fast", "slow"] * 3, "repeat": np.repeat([0, 1, 2], 2),
+                        "train_s": [1.0, 10.0, 2.0, 10.0, 3.0, 10.0], "accuracy": [0.5, 0.6, 0.6, 0.6, 0.7, 0.6]})
+    ratio = E.paired_ratio(per, "fast", "slow", "train_s")
+    assert ratio["mean"] == pytest.approx(0.2) and ratio["repeats"] == 3 and ratio["low"] < 0.2 < ratio["high"]
+    diff = E.paired_difference(per, "fast", "slow", "accuracy", scale=100)
+    assert diff["difference"] == pytest.approx(0.0) and diff["high"] - diff["low"] == pytest.approx(
+        100 * (E.paired_difference(per, "fast", "slow", "accuracy")["high"] - E.paired_difference(per, "fast", "slow", "accuracy")["low"]))
+    with pytest.raises(ValueError, match="positive"):
+        E.paired_ratio(per.assign(train_s=0.0), "fast", "slow", "train_s")
+    with pytest.raises(KeyError, match="nope"):
+        E.paired_ratio(per, "nope", "slow", "train_s")
