@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
@@ -769,7 +770,7 @@ def _read_midi(path: Path) -> tuple[pd.DataFrame, float]:
 
 def chord_sequences_from_midi(sources: Sequence[Any], tempo_bpm: Any = None, *, beats_per_measure: int = 4,
                               rule: str = "onset", merge_repeats: bool = False, fallback: str = "unknown",
-                              ids: Optional[Sequence[Any]] = None) -> pd.DataFrame:
+                              ids: Optional[Sequence[Any]] = None, errors: str = "raise") -> pd.DataFrame:
     """Chord-token sequences of MIDI pieces (EMOPIA, VGMIDI, ...) by :func:`segment_chords`.
 
     Parameters
@@ -783,6 +784,9 @@ def chord_sequences_from_midi(sources: Sequence[Any], tempo_bpm: Any = None, *, 
     merge_repeats : join consecutive equal tokens.
     fallback : passed to :func:`chord_token`.
     ids : names of the pieces (default: file stems, or 0, 1, ...).
+    errors : ``"raise"`` (default) or ``"skip"``: a missing or unreadable MIDI file is left
+        out with a warning naming it (real collections hold a few broken files; EMOPIA
+        does); the ``id`` column says which pieces are there.
 
     Returns a DataFrame, one row per piece: ``id``, ``tempo``, ``n_chords``, ``tokens``.
 
@@ -807,10 +811,17 @@ def chord_sequences_from_midi(sources: Sequence[Any], tempo_bpm: Any = None, *, 
     if ids is not None and len(ids) != len(sources):
         raise WrongShapeError(message("ids", f"{len(sources)} names (one per source)", f"{len(ids)}",
                                       where=where, describe=False))
+    errors = as_choice(errors, "errors", ("raise", "skip"), where=where)
     rows = []
     for i, (src, tempo) in enumerate(zip(sources, tempi)):
         if isinstance(src, (str, Path)):
-            notes, file_tempo = _read_midi(Path(src))
+            try:
+                notes, file_tempo = _read_midi(Path(src))
+            except (OSError, ValueError) as error:    # DatasetFormatError is a ValueError
+                if errors == "raise":
+                    raise
+                warnings.warn(f"chord_sequences_from_midi: skipped {src}: {error}", stacklevel=2)
+                continue
             name = Path(src).stem
             tempo = file_tempo if tempo is None else tempo
         else:

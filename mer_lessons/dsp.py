@@ -2585,8 +2585,13 @@ def zhao_clip_inputs(
     narrow_ms: float = 25.0,
     hop_ms: float = 10.0,
     top_db: float = 80.0,
+    seconds: Optional[float] = None,
 ) -> dict:
     """Every input of chapter 09's models for one clip, on one grid of ``n_frames`` frames.
+
+    ``seconds`` (optional): first cut the clip to its first ``seconds`` or pad it with
+    zeros to that length, as Zhao et al. do ("only the first 30 seconds ..., with
+    zero-padding for those less than 30 seconds", Sec. V.A).
 
     * ``"wideband"``, ``"narrowband"``: (``n_bins``, ``n_frames``) log-power spectrograms
       with ``wide_ms`` / ``narrow_ms`` Hann windows (Zhao et al., Sec. IV.B.1: "approximately
@@ -2613,6 +2618,9 @@ def zhao_clip_inputs(
     max_hz = as_frequency(max_hz, "max_hz", sr=sr, where=where, nyquist_ok=True)
     n_bins = as_int(n_bins, "n_bins", minimum=1, where=where)
     top_db = as_float(top_db, "top_db", minimum=0.0, low_open=True, where=where)
+    if seconds is not None:
+        length = int(round(as_float(seconds, "seconds", minimum=0.0, low_open=True, where=where, unit="s") * sr))
+        y = np.pad(y[:length], (0, max(0, length - y.size)))
     pair = zhao_feature_pair(y, sr, hop_ms=hop_ms, n_frames=n_frames)
     out = {}
     for name, spec in zip(("wideband", "narrowband"),

@@ -567,7 +567,7 @@ def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
     shapes (pool or crop to a fixed number of frames). Each map is stored transposed, frames
     as steps: the result is a :class:`WindowSet` whose ``features[name]`` is ``(N, T, D)`` and whose meta
     has ``trial`` (the item's row), ``start_s = 0`` and the dataset's ``id`` / ``subject``
-    / ``clip_id`` columns, so :func:`mer_lessons.evaluation.compare_models`, the splits and
+    / ``clip_id`` columns (``clip_id`` = ``id`` when the dataset has none), so :func:`mer_lessons.evaluation.compare_models`, the splits and
     :meth:`WindowSet.with_labels` work on clips as on windows. Cached like
     :func:`window_dataset` (key: the dataset's ids and :func:`featurizer_key` of
     ``featurize``; ``cache=False`` to skip), written to a temporary file and renamed.
@@ -584,6 +584,8 @@ def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
     meta = pd.DataFrame({"trial": np.arange(len(ds), dtype=np.int64), "start_s": np.zeros(len(ds))})
     for c in meta_columns:
         meta[c] = ds.meta[c].to_numpy()
+    if "clip_id" not in meta and "id" in meta:
+        meta["clip_id"] = meta["id"]           # every item is one clip
     if path is not None and path.is_file():
         try:
             with np.load(path, allow_pickle=False) as z:

@@ -284,3 +284,20 @@ def test_bad_inputs_raise_input_errors_naming_the_argument():
         chords.chord_token("CEG")
     with pytest.raises(InputError, match="name"):
         chords.note_number("H4")
+
+
+def test_unreadable_midi_is_skipped_only_when_asked(tmp_path):
+    good = tmp_path / "good.mid"
+    import pretty_midi
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120)
+    piano = pretty_midi.Instrument(program=0)
+    piano.notes += [pretty_midi.Note(velocity=80, pitch=p, start=0.0, end=0.5) for p in (60, 64, 67)]
+    pm.instruments.append(piano)
+    pm.write(str(good))
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"MThd\x00\x00")
+    with pytest.raises(ValueError, match="bad.mid"):
+        chords.chord_sequences_from_midi([good, bad])
+    with pytest.warns(UserWarning, match="bad.mid"):
+        table = chords.chord_sequences_from_midi([good, bad], errors="skip", ids=["g", "b"])
+    assert table["id"].tolist() == ["g"] and table["tokens"].iloc[0] == ["C:maj"]

@@ -447,3 +447,18 @@ def test_onset_rule_makes_eighth_notes_one_chord_and_the_beat_rule_does_not():
     beat = chords.segment_chords(eighths, 120, rule="beat")
     assert len(beat) == 4
     assert [tuple(n) for n in beat["notes"]] == [(60, 61), (62, 63), (64, 65), (66, 67)]
+
+
+def test_clip_inputs_crop_or_pad_to_seconds():
+    sr = 16_000
+    t = np.arange(int(0.5 * sr)) / sr
+    short = np.sin(2 * np.pi * 440 * t)
+    padded = dsp.zhao_clip_inputs(short, sr, seconds=2.0)
+    assert all(x.shape[1] == 44 for x in padded.values())
+    # the padding is silence: the last frames of the padded clip are at the dB floor
+    assert padded["narrowband"][:, -5:].max() <= padded["narrowband"].min() + 1e-6
+    long = np.concatenate([short, np.random.default_rng(0).normal(size=3 * sr)])
+    np.testing.assert_allclose(dsp.zhao_clip_inputs(long, sr, seconds=0.5)["gtf"],
+                               dsp.zhao_clip_inputs(short, sr)["gtf"])     # cut to the first 0.5 s
+    with pytest.raises(InputError, match="seconds"):
+        dsp.zhao_clip_inputs(short, sr, seconds=0)
