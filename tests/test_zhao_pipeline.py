@@ -462,3 +462,26 @@ def test_clip_inputs_crop_or_pad_to_seconds():
                                dsp.zhao_clip_inputs(short, sr)["gtf"])     # cut to the first 0.5 s
     with pytest.raises(InputError, match="seconds"):
         dsp.zhao_clip_inputs(short, sr, seconds=0)
+
+
+def test_multispec_dnn_beats_the_majority_class_on_the_teaching_clips(module_data_home):
+    """The chapter's full model (GTF + MF_RP + chord vectors, teaching size) learns the teaching clips."""
+    from mer_lessons import data, splits
+    from mer_lessons.papers import zhao as zhao_paper
+
+    clips = data.load("mini", n_clips=120, unit="clip", progress=False)
+    inputs = W.clip_windows(clips, dsp.zhao_clip_inputs, progress=False)
+    tokens = chords.chord_sequences_from_midi([clips[i]["midi_path"] for i in range(len(clips))], rule="beat",
+                                              fallback="pcset")["tokens"].tolist()
+    inputs = inputs.with_features("chords", chords.piece_vectors(chords.train_chord2vec(tokens, seed=0), tokens))
+    labelled = inputs.with_labels(clips.meta["quadrant"], classes=["Q1", "Q2", "Q3", "Q4"]).standardize(by=None)
+    full = [s for s in zhao_paper.table_models() if s.name == zhao_paper.ROW_MODELS["MULTISPEC-DNN"]]
+    gains = []
+    for seed in (0, 1):
+        parts = splits.group_split(labelled.meta, by="clip_id", test_size=0.25, val_size=0.25, seed=seed)
+        tr, va, te = (labelled.subset(parts[k]) for k in ("train", "val", "test"))
+        results, _ = E.compare_models(tr, va, te, specs=full, epochs=60, seed=seed, device="cpu", n_timing=0,
+                                      progress=False, train_options={"lr": 3e-3, "patience": 15, "batch_size": 16})
+        majority = np.mean(te.y == np.bincount(tr.y).argmax())
+        gains.append(results["accuracy"].iloc[0] - majority)
+    assert np.mean(gains) > 0.1, gains
