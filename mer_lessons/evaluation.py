@@ -46,7 +46,7 @@ __all__ = [
     "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
     "RepeatedComparison", "StreamAblation",
     "paired_difference", "paired_ratio", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
-    "prequential_run", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
+    "prequential_run", "repeated_prequential", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
     "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
 ]
 
@@ -433,7 +433,10 @@ class RepeatedComparison:
     ``ablation_per_repeat``: the same for the stream ablation (``None`` without one);
     ``models``, ``parts`` and ``stream_windows``: the first repeat's trained models, its
     split (``{"train", "val", "test"}`` window positions) and its per-window stream rows
-    (``{configuration: frame}``), for plots and latency.
+    (``{configuration: frame}``), for plots and latency. ``parts_by_repeat`` holds every
+    repeat's split and ``kept_models`` ``{repeat: {name: model}}`` the models named in
+    ``repeated_comparison(keep=...)`` from every repeat (for follow-up experiments such as
+    :func:`repeated_prequential`).
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -445,12 +448,14 @@ class RepeatedComparison:
     models: Dict[str, Any]
     parts: Dict[str, np.ndarray]
     stream_windows: Dict[str, pd.DataFrame]
+    parts_by_repeat: Dict[int, Dict[str, np.ndarray]] = None
+    kept_models: Dict[int, Dict[str, Any]] = None
 
 
 def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats: int | Sequence[int] = 5, *,
                         by: str = "subject", test_size: float = 0.25, val_size: float = 0.2,
                         stream_ablation: Optional[StreamAblation] = None, n_timing: int = 0,
-                        confidence: float = 0.95, progress: bool = True,
+                        keep: Sequence[str] = (), confidence: float = 0.95, progress: bool = True,
                         **compare_options) -> RepeatedComparison:
     """:func:`compare_models` over repeated listener splits and seeds, with 95 % intervals.
 
@@ -479,6 +484,11 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
                              f"among specs {[spec.name for spec in specs]}")
     first: Dict[str, Any] = {}
     ablation_rows: Dict[int, pd.DataFrame] = {}
+    parts_by_repeat: Dict[int, Dict[str, np.ndarray]] = {}
+    kept: Dict[int, Dict[str, Any]] = {}
+    unknown_keep = sorted(set(keep) - {spec.name for spec in specs})
+    if unknown_keep:
+        raise ValueError(f"repeated_comparison: keep names {unknown_keep}, which are not among specs")
 
     def run(r: int) -> pd.DataFrame:
         parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
@@ -499,6 +509,8 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
                                                       **(sa.stream_options or {}))
         if r == seeds[0]:
             first.update(models=models, parts=parts, streams=streams)
+        parts_by_repeat[r] = parts
+        kept[r] = {name: models[name] for name in keep}
         return results
 
     summary, per_repeat = repeated_evaluation(run, seeds, confidence=confidence, progress=progress)
@@ -507,7 +519,7 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
         ablation, ablation_per_repeat = repeated_evaluation(lambda r: ablation_rows[r], seeds,
                                                             confidence=confidence, progress=False)
     return RepeatedComparison(summary, per_repeat, ablation, ablation_per_repeat,
-                              first["models"], first["parts"], first["streams"])
+                              first["models"], first["parts"], first["streams"], parts_by_repeat, kept)
 
 
 def _paired_table(per_repeat: pd.DataFrame, a: str, b: str, metric: str, by: Optional[str], where: str) -> pd.DataFrame:
@@ -789,6 +801,69 @@ def prequential_run(model: torch.nn.Module, stream: WindowSet, *, mode: str = "f
     out["correct"] = preds == stream.y
     out["reset"] = resets
     return out
+
+
+def repeated_prequential(study: "RepeatedComparison", model: str, windows: WindowSet, *,
+                         modes: Mapping[str, Tuple[str, bool]], adapter_factory: Callable[[torch.nn.Module], Any],
+                         levels_from: Optional[WindowSet] = None, by: str = "subject",
+                         confidence: float = 0.95) -> Tuple[pd.DataFrame, pd.DataFrame, Dict[str, pd.DataFrame]]:
+    """:func:`prequential_run` in every repeat of a :func:`repeated_comparison`, with intervals.
+
+    In repeat ``r`` the model ``model`` trained in that repeat (``study.kept_models``: pass
+    ``keep=[model]`` to :func:`repeated_comparison`) plays that repeat's test windows of
+    ``windows`` listener after listener (ordered by ``by``, ``trial``, ``start_s``).
+    ``modes``: ``{row name: (mode, watch_levels)}``, ``mode`` as in :func:`prequential_run`;
+    with ``watch_levels`` the change detector watches the signal levels
+    (:meth:`~mer_lessons.windows.WindowSet.levels` of ``levels_from``, the unstandardised
+    windows, in units of that repeat's training windows) instead of the predictions.
+
+    Per repeat and row: ``accuracy``; ``first listener`` and ``after the change`` (accuracy
+    before and after the second test listener starts); ``resets``; ``false alarms``
+    (resets before the change); ``delay`` (trials from the change to the first reset after
+    it; NaN when none). Returns ``(summary, per_repeat, first_runs)`` (the
+    :func:`repeated_evaluation` frames and the first repeat's :func:`prequential_run` frames).
+
+    Taught in ``08_hao_realtime_fusion``.
+    """
+    if study.kept_models is None or not study.kept_models or model not in next(iter(study.kept_models.values())):
+        raise ValueError(f"repeated_prequential: the study kept no {model!r} models; "
+                         f"call repeated_comparison(..., keep=[{model!r}])")
+    if any(watch for _, watch in modes.values()) and levels_from is None:
+        raise ValueError("repeated_prequential: a mode watches the signal levels: pass levels_from "
+                         "(the labelled windows before standardisation)")
+    first_runs: Dict[str, pd.DataFrame] = {}
+    seeds = list(study.parts_by_repeat)
+
+    def run(r: int) -> pd.DataFrame:
+        parts = study.parts_by_repeat[r]
+        test = windows.subset(parts["test"])
+        order = test.meta.assign(pos=np.arange(len(test))).sort_values([by, "trial", "start_s"])["pos"].to_numpy()
+        stream = test.subset(order)
+        levels = None
+        if levels_from is not None:
+            reference = levels_from.subset(parts["train"]).stats()
+            levels = levels_from.subset(parts["test"]).subset(order).levels(reference)
+        listeners = stream.meta[by].to_numpy()
+        change = int(np.flatnonzero(listeners[1:] != listeners[:-1])[0]) + 1 if len(set(listeners)) > 1 else len(stream)
+        trial_of = stream.meta["trial"].to_numpy()
+        change_trial = len(pd.unique(trial_of[:change]))
+        rows = {}
+        for name, (mode, watch) in modes.items():
+            out = prequential_run(study.kept_models[r][model], stream, mode=mode, adapter_factory=adapter_factory,
+                                  watch=levels if watch else None)
+            group_index = pd.Series(pd.factorize(out["trial"])[0])      # trial number in playing order
+            fired = group_index[out["reset"].to_numpy()].to_numpy()
+            after = fired[fired >= change_trial]
+            rows[name] = {"accuracy": out["correct"].mean(), "first listener": out["correct"][:change].mean(),
+                          "after the change": out["correct"][change:].mean() if change < len(out) else np.nan,
+                          "resets": int(out["reset"].sum()), "false alarms": int((fired < change_trial).sum()),
+                          "delay": float(after.min() - change_trial) if after.size else np.nan}
+            if r == seeds[0]:
+                first_runs[name] = out
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    summary, per_repeat = repeated_evaluation(run, seeds, confidence=confidence, progress=False)
+    return summary, per_repeat, first_runs
 
 
 def rolling_accuracy(run: pd.DataFrame, window: int = 100) -> pd.Series:

@@ -415,3 +415,25 @@ def test_paired_ratio_and_scaled_difference_by_hand():
         E.paired_ratio(per.assign(train_s=0.0), "fast", "slow", "train_s")
     with pytest.raises(KeyError, match="nope"):
         E.paired_ratio(per, "nope", "slow", "train_s")
+
+
+def test_repeated_prequential_frozen_equals_the_table_and_reset_mode_runs(labelled_windows):
+    specs = [s for s in hao_paper.table3_models() if s.name == FULL]
+    scaled = labelled_windows.standardize(by="subject")
+    study = E.repeated_comparison(scaled, specs, repeats=[0, 1], epochs=2, device="cpu", keep=[FULL], progress=False)
+    assert set(study.kept_models) == {0, 1} and set(study.parts_by_repeat) == {0, 1}
+    modes = {"frozen": ("frozen", False), "reset on levels": ("incremental+reset", True)}
+    summary, per_repeat, runs = E.repeated_prequential(study, FULL, scaled, modes=modes,
+                                                       adapter_factory=lambda m: hao.OnlineAdapter(m, batch_size=8),
+                                                       levels_from=labelled_windows)
+    # a frozen model on its repeat's test windows scores exactly what the comparison measured
+    table = study.per_repeat[study.per_repeat["name"] == FULL].set_index("repeat")["accuracy"]
+    frozen = per_repeat[per_repeat["name"] == "frozen"].set_index("repeat")["accuracy"]
+    np.testing.assert_allclose(frozen.sort_index().to_numpy(), table.sort_index().to_numpy())
+    assert summary.loc["frozen", "resets"] == 0 and summary.loc["frozen", "repeats"] == 2
+    assert set(runs) == set(modes) and runs["frozen"]["subject"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="keep"):
+        E.repeated_prequential(E.repeated_comparison(scaled, specs, repeats=[0], epochs=1, device="cpu", progress=False),
+                               FULL, scaled, modes=modes, adapter_factory=lambda m: hao.OnlineAdapter(m))
+    with pytest.raises(ValueError, match="levels_from"):
+        E.repeated_prequential(study, FULL, scaled, modes=modes, adapter_factory=lambda m: hao.OnlineAdapter(m))
