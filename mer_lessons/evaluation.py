@@ -74,13 +74,17 @@ def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Op
     ``(B, steps, sum D)`` tensor (the sequence baselines). With ``reconstruction`` and a
     model that has ``reconstruction_loss`` (autoencoders, Hao et al. Eq. 8) that loss is
     added to the cross-entropy of every batch: the encoders and the classifier learn
-    jointly (the paper does not say whether it pre-trains them).
+    jointly (the paper does not say whether it pre-trains them). A model with an
+    ``auxiliary_loss(x)`` method (e.g. the valence/arousal regression of
+    :class:`mer_lessons.models.wang.WindowInputs`) gets that term added the same way.
 
     Taught in ``08_hao_realtime_fusion``.
     """
     extra = None
     if reconstruction and hasattr(model, "reconstruction_loss") and not stacked:
         extra = lambda m, x: m.reconstruction_loss(x)  # noqa: E731
+    elif hasattr(model, "auxiliary_loss"):
+        extra = lambda m, x: m.auxiliary_loss(x)  # noqa: E731
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     val = _data(val_set, modalities, stacked) if val_set is not None else None
     return train.fit(model, _data(train_set, modalities, stacked), val, optimizer=optimizer,
@@ -180,6 +184,11 @@ class ModelSpec:
     reading under which "BLS trains fast" holds); with ``True`` the network is trained
     first through its softmax head. A BLS model's ``latency_ms`` is not timed (NaN).
 
+    ``regression``: the name of an input holding continuous targets ``(N, 1, k)`` (e.g.
+    valence and arousal) that the model also predicts through ``predict_regression(x)``
+    (:class:`mer_lessons.models.wang.WindowInputs`); :func:`compare_models` then reports
+    their mean absolute error ``mae`` on the test windows (in the targets' units).
+
     Taught in ``08_hao_realtime_fusion``.
     """
 
@@ -190,6 +199,7 @@ class ModelSpec:
     head: str = "softmax"
     train_front: bool = True
     bls: Optional[Mapping[str, Any]] = None
+    regression: Optional[str] = None
 
     def __post_init__(self):
         as_choice(self.kind, "kind", ("fusion", "sequence", "sklearn"), where="ModelSpec")
@@ -229,6 +239,21 @@ def _bls_head(spec: ModelSpec, model: torch.nn.Module, fit_sets: Sequence[Window
     feats = np.concatenate([model_features(model, xi) for xi in x])
     y = np.concatenate([w.y for w in fit_sets])
     return BroadLearningSystem(**{"seed": seed, **(spec.bls or {})}).fit(feats, y)
+
+
+def _regression_mae(model: torch.nn.Module, windows: WindowSet, ms: list, target: str) -> float:
+    """Mean absolute error of ``model.predict_regression`` against the ``target`` input (see :class:`ModelSpec`)."""
+    if not hasattr(model, "predict_regression"):
+        raise TypeError(f"regression={target!r} needs a model with predict_regression(x)")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            predicted = model.predict_regression({m: torch.from_numpy(windows.features[m]) for m in ms})
+    finally:
+        model.train(was_training)
+    truth = windows.features[target].reshape(predicted.shape)
+    return float(np.mean(np.abs(predicted.cpu().numpy() - truth)))
 
 
 def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet, *,
@@ -307,6 +332,8 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
                      "epochs": len(history.train_loss) if history is not None else 0}
             if head is not None:
                 model.bls_head = head
+            if spec.regression is not None:
+                extra["mae"] = _regression_mae(model, test_set, ms, spec.regression)
         name = spec.name if spec.inputs != "audio" or ms == ["audio"] else f"{spec.name} [no audio: {'+'.join(ms)}]"
         row = score(test_set.y, pred, classes, name=name)
         row.insert(0, "inputs", "+".join(ms))

@@ -1041,3 +1041,95 @@ def multi_output_loss(outputs: Mapping[str, torch.Tensor], polarity: torch.Tenso
     reg = (F.mse_loss if regression == "mse" else F.l1_loss)(outputs["va"], va.to(outputs["va"].dtype))
     total = (1 - weight) * ce + weight * reg
     return total, {"ce": float(ce.detach()), "regression": float(reg.detach()), "total": float(total.detach())}
+
+
+class WindowInputs(nn.Module):
+    """A Wang fusion model that reads a :class:`~mer_lessons.windows.WindowSet` batch.
+
+    The course's trainers (:func:`mer_lessons.evaluation.compare_models`) hand a model a
+    dict of inputs ``{name: (B, steps, D)}``. This wrapper picks ``text`` (token states
+    ``(B, L, D_t)``, e.g. :func:`mer_lessons.text.pretrained_token_states`), ``text_mask``
+    (``(B, L, 1)``, 1 at real tokens) and ``audio`` (frames ``(B, T, n_mels)``, turned into
+    the ``(B, 1, n_mels, T)`` image of ``audio_branch`` when one is given, else used as the
+    audio states), calls ``model`` (:class:`CrossModalTransformer`, :class:`EarlyFusion` or
+    :class:`LateFusion`; a name set to ``None`` leaves that modality out) and returns its
+    polarity logits ``(B, C)``. Its other outputs stay in :attr:`last_outputs`.
+
+    The multi-output objective (:func:`multi_output_loss`) reaches the trainer in two parts:
+    the cross-entropy on the logits, and :meth:`auxiliary_loss` (added by
+    :func:`mer_lessons.evaluation.train_window_model`), ``weight / (1 - weight)`` times the
+    regression error of ``va`` against the batch's ``targets`` input ``(B, 1, 2)``. Their
+    sum is ``multi_output_loss / (1 - weight)``: the same minimiser. The targets are read
+    by that loss only, never by :meth:`forward`. :meth:`predict_regression` gives ``va``.
+
+    ``drop_text`` / ``drop_audio`` (in [0, 1], default 0): at evaluation time hide that share
+    of each example's tokens / frames (:func:`drop_tokens`, seeded by ``drop_seed``): the
+    DropRatio of Figs. 5-6.
+
+    Taught in ``10_wang_crossmodal_transformer``.
+    """
+
+    def __init__(self, model: nn.Module, *, text: Optional[str] = "text", text_mask: Optional[str] = "text_mask",
+                 audio: Optional[str] = "audio", audio_branch: Optional[nn.Module] = None,
+                 targets: Optional[str] = None, weight: float = 0.5, regression: str = "mse"):
+        super().__init__()
+        where = "WindowInputs"
+        if not isinstance(model, nn.Module):
+            raise WrongTypeError(message("model", "a torch module", model, where=where))
+        if text is None and audio is None:
+            raise InputError(message("text", "an input name for at least one modality", None, where=where,
+                                     hint="set text= or audio="))
+        self.model, self.audio_branch = model, audio_branch
+        self.text, self.text_mask, self.audio, self.targets = text, text_mask, audio, targets
+        self.weight = as_float(weight, "weight", minimum=0, maximum=1, high_open=True, where=where)
+        self.regression = as_choice(regression, "regression", ("mse", "l1"), where=where)
+        self.drop_text = self.drop_audio = 0.0
+        self.drop_seed = 0
+        self.last_outputs: Optional[dict] = None
+
+    def _modality(self, batch, key: Optional[str], mask_key: Optional[str], ratio: float, offset: int):
+        if key is None:
+            return None, None
+        if key not in batch:
+            raise InputError(message("batch", f"an input named {key!r}", f"inputs {sorted(batch)}",
+                                     where="WindowInputs", describe=False))
+        x = batch[key]
+        mask = (batch[mask_key][..., 0] > 0.5) if mask_key is not None else None
+        if key == self.audio and self.audio_branch is not None:
+            x, mask = self.audio_branch(x.transpose(1, 2).unsqueeze(1))
+        if ratio > 0 and not self.training:
+            base = mask if mask is not None else torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
+            generator = torch.Generator().manual_seed(self.drop_seed + offset)
+            mask = drop_tokens(base.cpu(), ratio, generator).to(x.device)
+        return x, mask
+
+    def outputs(self, batch: Mapping[str, torch.Tensor]) -> dict:
+        """The wrapped model's whole output dict for ``batch`` (also kept in :attr:`last_outputs`)."""
+        text, text_mask = self._modality(batch, self.text, self.text_mask, self.drop_text, 0)
+        audio, audio_mask = self._modality(batch, self.audio, None, self.drop_audio, 1)
+        if isinstance(self.model, SingleModality):
+            out = self.model(text, text_mask) if text is not None else self.model(audio, audio_mask)
+        else:
+            out = self.model(text, audio, text_mask, audio_mask)
+        self.last_outputs = out
+        return out
+
+    def forward(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        return self.outputs(batch)["logits"]
+
+    def auxiliary_loss(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """``weight / (1 - weight)`` x the regression error of the last forward's ``va`` (0 without targets)."""
+        if self.targets is None or self.weight == 0 or self.last_outputs is None or "va" not in self.last_outputs:
+            return torch.zeros(())
+        va = self.last_outputs["va"]
+        target = batch[self.targets].reshape(va.shape).to(va.dtype)
+        error = (F.mse_loss if self.regression == "mse" else F.l1_loss)(va, target)
+        return self.weight / (1 - self.weight) * error
+
+    @torch.no_grad()
+    def predict_regression(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Valence and arousal ``(B, 2)`` for ``batch`` (eval mode is the caller's business)."""
+        return self.outputs(batch)["va"]
+
+
+__all__ += ["WindowInputs"]
