@@ -78,6 +78,7 @@ SYLLABUS = (
      "Hao et al.: real-time multimodal fusion, adaptive sampling and online learning"),
     ("09_zhao_multispec_cbam_bls.ipynb",
      "Zhao et al.: MultiSpec-DNN, CBAM, Chord2Vec and the Broad Learning System"),
+    ("10_wang_crossmodal_transformer.ipynb", "Wang: lyrics and audio through a cross-modal Transformer"),
 )
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 
 from mer_lessons import metrics, splits, train
-from mer_lessons.validation import as_choice, as_float, as_int
+from mer_lessons.validation import InputError, as_choice, as_float, as_int, message
 from mer_lessons.windows import FeatureScaler, WindowSet
 
 __all__ = [
@@ -46,7 +46,7 @@ __all__ = [
     "ModelSpec", "compare_models", "mean_interval", "repeated_evaluation", "repeated_comparison",
     "RepeatedComparison", "StreamAblation",
     "paired_difference", "paired_ratio", "BesideColumn", "beside_paper", "stream_scores", "ablation_grid",
-    "prequential_run", "repeated_prequential", "rolling_accuracy", "verdict", "difference_verdict", "measured", "verdict_table",
+    "prequential_run", "repeated_prequential", "rolling_accuracy", "attribute_sweep", "verdict", "difference_verdict", "measured", "verdict_table",
     "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
 ]
 
@@ -891,6 +891,93 @@ def repeated_prequential(study: "RepeatedComparison", model: str, windows: Windo
 
     summary, per_repeat = repeated_evaluation(run, seeds, confidence=confidence, progress=False)
     return summary, per_repeat, first_runs
+
+
+def attribute_sweep(study: "RepeatedComparison", names: Sequence[str], windows: WindowSet, attribute: str,
+                    values: Sequence[Any], *, inputs: Mapping[str, Sequence[str]], metric: str = "macro_f1",
+                    confidence: float = 0.95) -> Tuple[pd.DataFrame, pd.DataFrame]:
+    """Score trained models again with one attribute set to each of ``values``, in every repeat.
+
+    For every repeat ``r`` of ``study`` (a :func:`repeated_comparison` run with
+    ``keep=names``), every name and every value: ``setattr(model, attribute, value)`` on
+    the model ``study.kept_models[r][name]``, predict that repeat's test windows
+    ``windows.subset(study.parts_by_repeat[r]["test"])`` (:func:`predict_windows` on the
+    CPU, reading ``inputs[name]``, the input names the model was trained on: its spec's
+    ``inputs``), :func:`score` them, and put the attribute back to its old value (also when
+    scoring fails). No model is retrained: this is an evaluation-time sweep, e.g. the
+    DropRatio of :class:`mer_lessons.models.wang.WindowInputs` (``attribute="drop_text"``,
+    ``values=[0, 0.2, ..., 1]``), Wang (2025), Figs. 5-6. ``windows``: the labelled,
+    standardised windows the study was run on (positions must match its splits).
+    ``metric``: a column of :func:`score` (``"accuracy"``, ``"macro_f1"``, ...).
+
+    Returns ``(summary, per_repeat)``, both plain-column DataFrames (no MultiIndex):
+    ``per_repeat`` one row per (repeat, name, value) with columns ``name``, ``value``,
+    ``repeat`` and ``metric`` (the score, column named after the metric, e.g.
+    ``macro_f1``); ``summary`` one row per (name, value), in the order of ``names`` and
+    ``values``, with columns ``name``, ``value``, ``mean``, ``low``, ``high``
+    (:func:`mean_interval` over the repeats, at ``confidence``) and ``repeats``. Raises
+    :class:`~mer_lessons.validation.InputError` for a name the study did not keep, a name
+    missing from ``inputs`` or an attribute a model lacks, and ``KeyError`` for an unknown
+    ``metric``.
+
+    Paper: one trained model, one curve of points; we: the curve in every repeat (other
+    listeners tested, other seeds), with a 95 % interval at every value.
+
+    Taught in ``10_wang_crossmodal_transformer``.
+    """
+    where = "attribute_sweep"
+    confidence = as_float(confidence, "confidence", minimum=0, maximum=1, low_open=True, high_open=True,
+                          where=where)
+    if isinstance(names, str):
+        names = [names]
+    names = list(names)
+    values = list(values)
+    if not names:
+        raise InputError(message("names", "at least one kept model name", names, where=where))
+    if not values:
+        raise InputError(message("values", "at least one value to set", values, where=where))
+    if not isinstance(attribute, str) or not attribute:
+        raise InputError(message("attribute", "the name of a model attribute (a string)", attribute, where=where))
+    kept = study.kept_models or {}
+    for name in names:
+        if not kept or any(name not in models for models in kept.values()):
+            raise InputError(message("names", "models the study kept", name, where=where,
+                                     hint=f"pass keep={names!r} to repeated_comparison"))
+        if name not in inputs:
+            raise InputError(message("inputs", f"the input names of every model, including {name!r}",
+                                     sorted(inputs), where=where, describe=False,
+                                     hint="e.g. {name: spec.inputs} from the specs of the study"))
+        for r, models in kept.items():
+            if not hasattr(models[name], attribute):
+                raise InputError(message("attribute", f"an attribute of model {name!r}", attribute, where=where,
+                                         hint=f"{type(models[name]).__name__} has no {attribute!r}"))
+    rows = []
+    for r in study.parts_by_repeat:
+        test = windows.subset(study.parts_by_repeat[r]["test"])
+        for name in names:
+            model = kept[r][name]
+            modalities = list(inputs[name])
+            old = getattr(model, attribute)
+            try:
+                for value in values:
+                    setattr(model, attribute, value)
+                    pred = predict_windows(model, test, modalities=modalities, device="cpu").argmax(1)
+                    table = score(test.y, pred, test.classes, name=name)
+                    if metric not in table.columns:
+                        raise KeyError(f"{where}: no metric {metric!r}; score gives {list(table.columns)}")
+                    rows.append({"name": name, "value": value, "repeat": r, metric: float(table[metric].iloc[0])})
+            finally:
+                setattr(model, attribute, old)
+    per_repeat = pd.DataFrame(rows, columns=["name", "value", "repeat", metric])
+    summary_rows = []
+    for name in names:
+        for k, value in enumerate(values):
+            group = per_repeat[(per_repeat["name"] == name)
+                               & (per_repeat.index % len(values) == k)]    # by position: values may be unhashable
+            mean, low, high = mean_interval(group[metric], confidence)
+            summary_rows.append({"name": name, "value": value, "mean": mean, "low": low, "high": high,
+                                 "repeats": int(group["repeat"].nunique())})
+    return pd.DataFrame(summary_rows, columns=["name", "value", "mean", "low", "high", "repeats"]), per_repeat
 
 
 def rolling_accuracy(run: pd.DataFrame, window: int = 100) -> pd.Series:

@@ -207,7 +207,7 @@ def test_row_models_cover_the_rows_of_the_main_table(key):
     else:
         rows = list(table[module.MAIN_ROW_COLUMN])
     assert list(module.ROW_MODELS) == rows
-    if key not in ("hao", "zhao"):   # chapters not built yet stand for no row
+    if key not in ("hao", "zhao", "wang"):   # chapters not built yet stand for no row
         assert all(v is None for v in module.ROW_MODELS.values())
 
 

@@ -83,3 +83,42 @@ def test_dropping_all_text_at_evaluation_equals_leaving_text_out():
     assert not torch.allclose(model(batch), dropped)
     with pytest.raises(InputError, match="audio"):
         wang.WindowInputs(model.model, audio="missing")(batch)
+
+
+def test_fuse_switch_changes_only_the_last_step():
+    torch.manual_seed(0)
+    a = wang.CrossModalTransformer(8, 6, dim=16, heads=2, fuse="probabilities").eval()
+    b = wang.CrossModalTransformer(8, 6, dim=16, heads=2, fuse="logits").eval()
+    b.load_state_dict(a.state_dict())
+    x, y = torch.randn(3, 5, 8), torch.randn(3, 4, 6)
+    oa, ob = a(x, y), b(x, y)
+    torch.testing.assert_close(oa["probs_us"], ob["probs_us"])          # same heads
+    assert not torch.allclose(oa["logits"], ob["logits"])               # a different fusion
+    # as printed, the fused logits are an affine map of a vector in [0, 2]^C: bounded by Q_phi's weights
+    bound = a.out_fused.weight.abs().sum(1) * 2 + a.out_fused.bias.abs()
+    assert bool((oa["logits"].abs() <= bound + 1e-6).all())
+    with pytest.raises(InputError, match="fuse"):
+        wang.CrossModalTransformer(8, 6, fuse="average")
+
+
+def test_fused_model_beats_the_majority_class_on_the_teaching_clips(module_data_home):
+    """The chapter's fused model (logits fused, teaching size) learns polarity from the teaching clips."""
+    from mer_lessons import data, dsp, splits, text
+    from mer_lessons.papers import wang as wang_paper
+
+    clips = data.load("mini", n_clips=120, unit="clip", progress=False)
+    states, token_mask = text.pretrained_token_states(clips.meta["lyrics"].tolist(), max_length=24)
+    mask = token_mask[..., None].astype(np.float32)
+    va = (clips.meta[["valence", "arousal"]].to_numpy(dtype=np.float32) - 5) / 4
+    ws = (W.clip_windows(clips, dsp.clip_log_mel, progress=False).standardize(by=None)
+          .with_features("text", states * mask).with_features("text_mask", mask).with_features("va", va)
+          .with_labels(clips.meta["polarity"], classes=CLASSES))
+    spec = [s for s in wang_paper.table_models() if s.name == wang_paper.FUSED_LOGITS]
+    gains = []
+    for seed in (0, 1):
+        parts = splits.group_split(ws.meta, by="clip_id", test_size=0.25, val_size=0.25, seed=seed)
+        tr, va_set, te = (ws.subset(parts[k]) for k in ("train", "val", "test"))
+        results, _ = E.compare_models(tr, va_set, te, specs=spec, epochs=40, seed=seed, device="cpu", n_timing=0,
+                                      progress=False, train_options={"lr": 2e-3, "patience": 10, "batch_size": 16})
+        gains.append(results["accuracy"].iloc[0] - np.mean(te.y == np.bincount(tr.y).argmax()))
+    assert np.mean(gains) > 0.05, gains

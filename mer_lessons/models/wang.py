@@ -654,7 +654,11 @@ class CrossModalTransformer(nn.Module):
        concatenation itself.
     5. Eq. 20-21: ``O_us = softmax(Q_sigma ReLU(Q_theta [D_su, G_US]) + y)``, ``O_su`` likewise
        with ``G_SU`` (without ``use_cross``: ``[D_su]`` alone). Eq. 22:
-       ``O = softmax(Q_phi (O_us + O_su) + y_phi)``.
+       ``O = softmax(Q_phi (O_us + O_su) + y_phi)`` (``fuse="probabilities"``, as printed:
+       a linear layer on the sum of two probability vectors, whose logits can only span a
+       range set by ``Q_phi``'s weights, so it learns slowly; chapter 10 measures it).
+       ``fuse="logits"`` (our variant) sums the two heads' logits instead,
+       ``softmax(Q_phi (z_us + z_su) + y_phi)``.
 
     Output dict: ``"logits"`` ``(B, n_classes)`` = the argument of Eq. 22's softmax (for
     ``F.cross_entropy``), ``"probs"`` = ``O``, ``"probs_us"``, ``"probs_su"`` = ``O_us``,
@@ -680,7 +684,7 @@ class CrossModalTransformer(nn.Module):
     def __init__(self, text_dim: int, audio_dim: int, dim: int = 64, heads: int = 4, n_classes: int = 3,
                  use_cross: bool = True, use_self: bool = True, use_encoder: bool = True,
                  modality_weights: Optional[Sequence[float]] = None, encoder_layers: int = 1,
-                 dropout: float = 0.1):
+                 dropout: float = 0.1, fuse: str = "probabilities"):
         super().__init__()
         where = "CrossModalTransformer"
         self.text_dim = as_int(text_dim, "text_dim", minimum=1, where=where)
@@ -694,6 +698,7 @@ class CrossModalTransformer(nn.Module):
             if not isinstance(flag, bool):
                 raise WrongTypeError(message(name, "True or False", flag, where=where))
         self.use_cross, self.use_self, self.use_encoder = use_cross, use_self, use_encoder
+        self.fuse = as_choice(fuse, "fuse", ("probabilities", "logits"), where=where)
         dropout = as_float(dropout, "dropout", minimum=0, maximum=1, high_open=True, where=where)
         self.register_buffer("modality_weights", _normalised_weights(modality_weights, where))
 
@@ -789,9 +794,9 @@ class CrossModalTransformer(nn.Module):
         in_us = torch.cat([d_su, g_us], dim=1) if self.use_cross else d_su
         in_su = torch.cat([d_su, g_su], dim=1) if self.use_cross else d_su
         h_us, h_su = self.head_us(in_us), self.head_su(in_su)
-        p_us = torch.softmax(self.out_us(self.dropout(h_us)), dim=1)
-        p_su = torch.softmax(self.out_su(self.dropout(h_su)), dim=1)
-        logits = self.out_fused(p_us + p_su)
+        z_us, z_su = self.out_us(self.dropout(h_us)), self.out_su(self.dropout(h_su))
+        p_us, p_su = torch.softmax(z_us, dim=1), torch.softmax(z_su, dim=1)
+        logits = self.out_fused(p_us + p_su if self.fuse == "probabilities" else z_us + z_su)
         return {"logits": logits, "probs": torch.softmax(logits, dim=1), "probs_us": p_us, "probs_su": p_su,
                 "va": self.va_head(torch.cat([h_us, h_su], dim=1)), "fused": d_su}
 
@@ -1066,20 +1071,42 @@ class WindowInputs(nn.Module):
     of each example's tokens / frames (:func:`drop_tokens`, seeded by ``drop_seed``): the
     DropRatio of Figs. 5-6.
 
+    ``text_encoder`` (optional; :class:`BiLSTMEncoder`, :class:`DebertaEncoder`,
+    :class:`MiniLMEncoder` or any module mapping ``(input_ids (B, L) long, attention_mask
+    (B, L) bool) -> (B, L, H)``, e.g. from :func:`text_encoder`): then the ``text`` input
+    holds token ids, stored as floats ``(B, L, 1)`` (or ``(B, L)``) because a
+    :class:`~mer_lessons.windows.WindowSet` holds float arrays; they are rounded to long
+    ids, encoded with the ``text_mask`` mask (``None``: every token real) and the token
+    states ``(B, L, H)`` go to ``model`` (built with ``text_dim = H``, the encoder's
+    ``hidden_size``). The encoder is a submodule: its weights train with ``model`` (unless
+    it freezes itself, as ``MiniLMEncoder(freeze=True)`` does). The DropRatio masking is
+    applied to the encoded states, as to given states: the dropped tokens still pass
+    through the encoder and only the fusion model's mask hides them. Wang (2025), Eq. 1
+    (``G_TE = DeBERTa(S)``) trained end to end, as :class:`WangNet` does; Paper: DropRatio
+    removes a share of the input; we: the tokens are masked after the encoder, so that
+    the same states are hidden with or without an encoder.
+
     Taught in ``10_wang_crossmodal_transformer``.
     """
 
     def __init__(self, model: nn.Module, *, text: Optional[str] = "text", text_mask: Optional[str] = "text_mask",
                  audio: Optional[str] = "audio", audio_branch: Optional[nn.Module] = None,
-                 targets: Optional[str] = None, weight: float = 0.5, regression: str = "mse"):
+                 targets: Optional[str] = None, weight: float = 0.5, regression: str = "mse",
+                 text_encoder: Optional[nn.Module] = None):
         super().__init__()
         where = "WindowInputs"
         if not isinstance(model, nn.Module):
             raise WrongTypeError(message("model", "a torch module", model, where=where))
+        if text_encoder is not None and not isinstance(text_encoder, nn.Module):
+            raise WrongTypeError(message("text_encoder", "a torch module mapping (input_ids, attention_mask) to "
+                                         "(B, L, H) states, or None", text_encoder, where=where))
+        if text_encoder is not None and text is None:
+            raise InputError(message("text", "an input name (of the token ids) when text_encoder is given", None,
+                                     where=where))
         if text is None and audio is None:
             raise InputError(message("text", "an input name for at least one modality", None, where=where,
                                      hint="set text= or audio="))
-        self.model, self.audio_branch = model, audio_branch
+        self.model, self.audio_branch, self.text_encoder = model, audio_branch, text_encoder
         self.text, self.text_mask, self.audio, self.targets = text, text_mask, audio, targets
         self.weight = as_float(weight, "weight", minimum=0, maximum=1, high_open=True, where=where)
         self.regression = as_choice(regression, "regression", ("mse", "l1"), where=where)
@@ -1097,11 +1124,21 @@ class WindowInputs(nn.Module):
         mask = (batch[mask_key][..., 0] > 0.5) if mask_key is not None else None
         if key == self.audio and self.audio_branch is not None:
             x, mask = self.audio_branch(x.transpose(1, 2).unsqueeze(1))
+        if key == self.text and self.text_encoder is not None:
+            x = self.text_encoder(self._token_ids(x, key), mask)
         if ratio > 0 and not self.training:
             base = mask if mask is not None else torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
             generator = torch.Generator().manual_seed(self.drop_seed + offset)
             mask = drop_tokens(base.cpu(), ratio, generator).to(x.device)
         return x, mask
+
+    @staticmethod
+    def _token_ids(x: torch.Tensor, key: str) -> torch.Tensor:
+        """Token ids stored as floats ``(B, L, 1)`` or ``(B, L)`` -> long ``(B, L)``."""
+        if not isinstance(x, torch.Tensor) or not (x.ndim == 2 or (x.ndim == 3 and x.shape[-1] == 1)):
+            raise WrongShapeError(message(f"batch[{key!r}]", "token ids shaped (batch, tokens, 1) or (batch, tokens) "
+                                          "when text_encoder is given", x, where="WindowInputs"))
+        return x.round().long().reshape(x.shape[0], x.shape[1])
 
     def outputs(self, batch: Mapping[str, torch.Tensor]) -> dict:
         """The wrapped model's whole output dict for ``batch`` (also kept in :attr:`last_outputs`)."""

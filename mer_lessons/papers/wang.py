@@ -131,8 +131,88 @@ TABLE4 = pd.DataFrame(
 MAIN_TABLE = "TABLE1"
 MAIN_ROW_COLUMN = None
 
-#: Row of Tables 1-2 -> our model standing for it; none is built yet.
-ROW_MODELS = {name: None for name in _MODELS}
+#: Our fused model as printed (Eq. 22 fuses two probability vectors), our variant that fuses the
+#: heads' logits (the base of the ablations), and the rows chapter 10 measures (:func:`table_models`).
+FUSED = "text + audio: cross-modal Transformer (Eq. 22 as printed)"
+FUSED_LOGITS = "text + audio: cross-modal Transformer (logits fused, ours)"
+TEXT_ENCODERS = {"text: MiniLM (pretrained, frozen)": "minilm", "text: DeBERTa-v2 (random init)": "deberta",
+                 "text: BiLSTM + attention": "bilstm"}
+AUDIO_BRANCHES = {"audio: ResNet-50 (random init)": "resnet50", "audio: small CNN": "cnn"}
+BASELINES = {"text + audio: early concatenation": "early", "text + audio: late averaging": "late"}
+#: Table 3's rows -> our configuration and the switch of ``CrossModalTransformer`` it turns off
+#: (each built on :data:`FUSED_LOGITS`).
+ABLATIONS = {"Remove multi-head cross attention": ("without cross-attention", "use_cross"),
+             "Remove self-attention": ("without self-attention", "use_self"),
+             "Remove Transformer encoder": ("without Transformer encoder", "use_encoder")}
+
+#: Row of Tables 1-2 -> our model standing for it (the seven baselines are not built).
+ROW_MODELS = {name: (FUSED if name == "Proposed Method" else None) for name in _MODELS}
+
+
+def table_models(*, weight: float = 0.5, dim: int = 32, audio_width: int = 16, resnet_width: int = 8,
+                 vocab_size: int = 30522) -> list:
+    """Chapter 10's models as ``evaluation.ModelSpec`` s, each a ``models.wang.WindowInputs``.
+
+    The three text encoders alone (keys of :data:`TEXT_ENCODERS`; the pretrained MiniLM reads
+    the precomputed token states ``text``, the other two the token ids ``ids``), the two
+    audio branches alone (:data:`AUDIO_BRANCHES`, on the log-mel frames ``mel``), the fused
+    cross-modal Transformer (MiniLM states + the small CNN) as printed (:data:`FUSED`) and
+    with the heads' logits fused (:data:`FUSED_LOGITS`, ``fuse="logits"``), the two simpler
+    fusions (:data:`BASELINES`) and the three ablations of Table 3 (:data:`ABLATIONS`, on
+    :data:`FUSED_LOGITS`). All
+    predict polarity and valence/arousal (``va``, weighted by ``weight`` in the
+    multi-output loss). Teaching sizes (ours): ``dim`` wide attention, CNN width
+    ``audio_width``, ResNet-50 at ``resnet_width`` channels in its first stage (the real
+    one has 64). Built on call (importing this module does not import torch).
+
+    Taught in ``10_wang_crossmodal_transformer``.
+    """
+    from mer_lessons.evaluation import ModelSpec
+    from mer_lessons.models import wang
+
+    def wrap(model, **kw):
+        return wang.WindowInputs(model, targets="va", weight=weight, **kw)
+
+    def text_only(kind):
+        def make(dims, n_classes):
+            if kind == "minilm":
+                return wrap(wang.SingleModality(dims["text"], hidden=dim, n_classes=n_classes), audio=None)
+            encoder = wang.text_encoder(kind, vocab_size=vocab_size)
+            return wrap(wang.SingleModality(encoder.hidden_size, hidden=dim, n_classes=n_classes), text="ids",
+                        audio=None, text_encoder=encoder)
+        return make
+
+    def audio_only(kind):
+        def make(dims, n_classes):
+            branch = wang.AudioBranch(kind, out_dim=dim, width=resnet_width if kind == "resnet50" else audio_width)
+            return wrap(wang.SingleModality(dim, hidden=dim, n_classes=n_classes), text=None, text_mask=None,
+                        audio="mel", audio_branch=branch)
+        return make
+
+    def fused(kind="transformer", **switches):
+        def make(dims, n_classes):
+            branch = wang.AudioBranch("cnn", out_dim=dim, width=audio_width)
+            if kind in ("transformer", "logits"):
+                model = wang.CrossModalTransformer(dims["text"], dim, dim=dim, heads=4, n_classes=n_classes,
+                                                   fuse="logits" if kind == "logits" else "probabilities", **switches)
+            else:
+                model = (wang.EarlyFusion if kind == "early" else wang.LateFusion)(dims["text"], dim, hidden=dim,
+                                                                                  n_classes=n_classes)
+            return wrap(model, audio="mel", audio_branch=branch)
+        return make
+
+    states, ids, mel = ("text", "text_mask", "va"), ("ids", "text_mask", "va"), ("mel", "va")
+    both = ("text", "text_mask", "mel", "va")
+    specs = [ModelSpec(name, "fusion", text_only(kind), inputs=states if kind == "minilm" else ids, regression="va")
+             for name, kind in TEXT_ENCODERS.items()]
+    specs += [ModelSpec(name, "fusion", audio_only(kind), inputs=mel, regression="va")
+              for name, kind in AUDIO_BRANCHES.items()]
+    specs.append(ModelSpec(FUSED, "fusion", fused(), inputs=both, regression="va"))
+    specs.append(ModelSpec(FUSED_LOGITS, "fusion", fused("logits"), inputs=both, regression="va"))
+    specs += [ModelSpec(name, "fusion", fused(kind), inputs=both, regression="va") for name, kind in BASELINES.items()]
+    specs += [ModelSpec(name, "fusion", fused("logits", **{switch: False}), inputs=both, regression="va")
+              for name, switch in ABLATIONS.values()]
+    return specs
 
 _NO_DATA = ("the paper's data, split and training settings are not given, and 'MUSIC' is never described; "
             "our numbers come from other lyrics + audio data")
