@@ -12,7 +12,9 @@ Fusion* (cite it with ``mer_lessons.papers.cite("wang")``). What each block impl
   ReLU dense layer.
 * :class:`ResNet50Backbone`, :class:`SmallCNN`, :class:`AudioBranch` -- Eq. 3-4 on a mel
   spectrogram: the real ResNet-50 layout (random initialisation) or a small "improved
-  CNN"; both give a sequence of frames for the cross attention.
+  CNN"; both give a sequence of frames for the cross attention. (``ResNet50Backbone``
+  lives in :mod:`mer_lessons.models.blocks`, shared with the Kirar et al. chapter; it is
+  imported here, so ``wang.ResNet50Backbone`` still works.)
 * :class:`BidirectionalCrossAttention` -- Eq. 5-13: multi-head cross attention text->audio
   and audio->text, keeping the weights for plotting.
 * :class:`CrossModalTransformer` -- the whole fusion model: Eq. 5 projections, Eq. 6-14
@@ -46,7 +48,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from mer_lessons.models.blocks import (
-    AdditiveAttentionPooling, PositionalEncoding, scaled_dot_product_attention,
+    AdditiveAttentionPooling, PositionalEncoding, ResNet50Backbone, scaled_dot_product_attention,
 )
 from mer_lessons.text import minilm_path
 from mer_lessons.validation import (
@@ -371,77 +373,6 @@ class TextBranch(nn.Module):
 # ---------------------------------------------------------------------------------------
 # Audio branch (Eq. 3-4)
 # ---------------------------------------------------------------------------------------
-
-
-class _Bottleneck(nn.Module):
-    """1x1 (reduce) -> 3x3 (stride) -> 1x1 (expand x4), BN after each, identity or 1x1 shortcut."""
-
-    expansion = 4
-
-    def __init__(self, c_in: int, planes: int, stride: int):
-        super().__init__()
-        c_out = planes * self.expansion
-        self.body = nn.Sequential(
-            nn.Conv2d(c_in, planes, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(inplace=True),
-            nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(planes),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(planes, c_out, 1, bias=False), nn.BatchNorm2d(c_out))
-        self.shortcut = (nn.Identity() if stride == 1 and c_in == c_out else
-                         nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out)))
-
-    def forward(self, x):
-        return F.relu(self.body(x) + self.shortcut(x))
-
-
-class ResNet50Backbone(nn.Module):
-    """ResNet-50 without its classifier: ``(B, in_channels, F, T)`` -> feature map ``(B, 32 w, F/32, T/32)``.
-
-    The architecture of He et al. (2016), written out: a 7x7 stride-2 stem convolution
-    (``width`` filters) + BN + ReLU + 3x3 stride-2 max pooling, then four stages of
-    bottleneck blocks, ``[3, 4, 6, 3]`` blocks with ``width x (1, 2, 4, 8)`` inner channels
-    and 4x that at the output (``64-128-256-512``, x4 = 2048 channels at ``width=64``),
-    stride 2 in the 3x3 convolution of each stage's first block (the "v1.5" layout) and a
-    1x1 projection shortcut where the shape changes. Wang (2025), Eq. 3:
-    ``G_IM = RESNET50(U)``. ``in_channels=1``: a mel spectrogram has one channel (an image
-    has 3). ``width``: channels of the stem; 64 is the real ResNet-50 (23,501,760
-    parameters with one input channel, 23,508,032 with three -- the familiar 25.6 M minus
-    the 1000-class layer), 16 is a teaching size (1/16 of the parameters). Random
-    initialisation (``pretrained = False``); torchvision is not needed. Every stride-2
-    step maps ``n`` rows/frames to ``ceil(n / 2)``: 5 of them, so ``T' = ceil(T / 32)``.
-    Paper: an ImageNet ResNet50 is implied; we: the same layout trained from scratch
-    (no weights can be downloaded here).
-
-    Taught in ``10_wang_crossmodal_transformer``.
-    """
-
-    pretrained = False
-    BLOCKS = (3, 4, 6, 3)
-
-    def __init__(self, in_channels: int = 1, width: int = 64):
-        super().__init__()
-        where = "ResNet50Backbone"
-        in_channels = as_int(in_channels, "in_channels", minimum=1, where=where)
-        width = as_int(width, "width", minimum=1, where=where)
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, width, 7, stride=2, padding=3, bias=False),
-                                  nn.BatchNorm2d(width), nn.ReLU(inplace=True),
-                                  nn.MaxPool2d(3, stride=2, padding=1))
-        stages, c_in = [], width
-        for i, n in enumerate(self.BLOCKS):
-            planes = width * 2 ** i
-            blocks = []
-            for j in range(n):
-                blocks.append(_Bottleneck(c_in, planes, stride=2 if (j == 0 and i > 0) else 1))
-                c_in = planes * _Bottleneck.expansion
-            stages.append(nn.Sequential(*blocks))
-        self.stages = nn.Sequential(*stages)
-        self.out_channels = c_in
-        self.downsamplings = 5
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.stages(self.stem(x))
 
 
 class SmallCNN(nn.Module):
