@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import pickle
+import shutil
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import (decode_text, file_stamp, find_dataset_root, load_restricted_pickle, parse_csv_text,
-                                    read_audio, read_csv_text, sha256_file)
+from mer_lessons.data.examples import meld as meld_writer
+from mer_lessons.data.files import (decode_text, ffmpeg_program, file_stamp, find_dataset_root, load_restricted_pickle,
+                                    parse_csv_text, read_audio, read_csv_text, read_video_frames, sha256_file)
+from mer_lessons.validation import InputError
 
 # --------------------------------------------------------------------------- pickles
 
@@ -192,6 +199,145 @@ def test_read_audio_refuses_a_wav_without_samples(tmp_path):
 def test_read_audio_raises_file_not_found_for_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.wav"):
         read_audio(tmp_path / "missing.wav")
+
+
+# --------------------------------------------------------------------------- the ffmpeg program
+
+#: A MELD fixture clip with a video track (4 frames of a drawn face, 48x48, 4 fps) and 0.2 s of audio.
+MELD_CLIPS = Path(__file__).resolve().parent / "fixtures" / "meld" / "MELD.Raw" / "train_splits"
+AV_CLIP = MELD_CLIPS / "dia2_utt0.mp4"       # variant 1 of the writer's drawn faces, joy
+AUDIO_ONLY_CLIP = MELD_CLIPS / "dia0_utt0.mp4"
+HAVE_IMAGEIO_FFMPEG = importlib.util.find_spec("imageio_ffmpeg") is not None
+HAVE_OPENCV = importlib.util.find_spec("cv2") is not None
+needs_opencv = pytest.mark.skipif(not HAVE_OPENCV, reason="decoding video needs OpenCV (opencv-python-headless)")
+
+
+@pytest.mark.skipif(not HAVE_IMAGEIO_FFMPEG, reason="the imageio-ffmpeg wheel is not installed")
+def test_read_audio_falls_back_to_the_imageio_ffmpeg_binary(monkeypatch):
+    import imageio_ffmpeg
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)   # no ffmpeg on the PATH
+    assert ffmpeg_program() == imageio_ffmpeg.get_ffmpeg_exe()
+    programs = []
+    real_run = subprocess.run
+
+    def run(command, **options):
+        programs.append(command[0])
+        return real_run(command, **options)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    audio, sr = read_audio(AV_CLIP)                               # an MP4: soundfile cannot read it
+    assert programs == [imageio_ffmpeg.get_ffmpeg_exe()]
+    assert sr == 16000 and audio.shape[0] == pytest.approx(3200, abs=40)
+    assert np.abs(audio).max() == pytest.approx(0.3, abs=0.02)
+
+
+def test_read_audio_without_any_ffmpeg_names_both_ways_to_get_one(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)     # import imageio_ffmpeg fails
+    assert ffmpeg_program() is None
+    with pytest.raises(DatasetFormatError, match=r"apt-get install ffmpeg.*pip install imageio-ffmpeg") as caught:
+        read_audio(AV_CLIP)
+    assert "dia2_utt0.mp4" in str(caught.value)
+
+
+def test_the_ffmpeg_on_the_path_comes_first(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: "/opt/bin/ffmpeg" if name == "ffmpeg" else None)
+    assert ffmpeg_program() == "/opt/bin/ffmpeg"
+
+
+# --------------------------------------------------------------------------- video frames
+
+
+@needs_opencv
+def test_read_video_frames_decodes_the_hand_written_video_track_exactly():
+    frames, fps = read_video_frames(AV_CLIP)
+    assert frames.shape == (4, 48, 48) and frames.dtype == np.uint8 and fps == 4.0
+    np.testing.assert_array_equal(frames, meld_writer.face_frames("joy", 1))
+    assert len({f.tobytes() for f in frames}) == 4                # the head moves: four different frames
+
+
+@needs_opencv
+@pytest.mark.parametrize("fps, picked", [(2, [0, 2]), (8, [0, 0, 1, 1, 2, 2, 3, 3]), (3, [0, 1, 3]), (4, [0, 1, 2, 3]),
+                                         (5, [0, 1, 2, 2, 3]), (0.5, [0])])
+def test_read_video_frames_resamples_to_the_nearest_frame(fps, picked):
+    native, _ = read_video_frames(AV_CLIP)
+    frames, fps_out = read_video_frames(AV_CLIP, fps=fps)
+    assert fps_out == float(fps) and len(frames) == len(picked)   # ceil(1 s * fps) frames
+    for frame, index in zip(frames, picked):
+        np.testing.assert_array_equal(frame, native[index])
+
+
+@needs_opencv
+def test_read_video_frames_max_frames_and_size():
+    frames, _ = read_video_frames(AV_CLIP, fps=8, max_frames=3)
+    assert frames.shape == (3, 48, 48)
+    small, _ = read_video_frames(AV_CLIP, size=24)
+    assert small.shape == (4, 24, 24)
+    native, _ = read_video_frames(AV_CLIP)
+    expected = native[0].reshape(24, 2, 24, 2).mean(axis=(1, 3))  # INTER_AREA halving: 2x2 means
+    assert np.abs(small[0].astype(float) - expected).max() <= 1
+    wide, _ = read_video_frames(AV_CLIP, size=(30, 40))
+    assert wide.shape == (4, 30, 40)
+
+
+@needs_opencv
+def test_read_video_frames_grey_or_rgb():
+    grey, _ = read_video_frames(AV_CLIP)
+    rgb, fps = read_video_frames(AV_CLIP, grey=False)
+    assert rgb.shape == (4, 48, 48, 3) and rgb.dtype == np.uint8 and fps == 4.0
+    for channel in range(3):                                      # a grey video: R = G = B = grey
+        np.testing.assert_array_equal(rgb[..., channel], grey)
+
+
+@needs_opencv
+def test_read_video_frames_square_crops_the_centre(tmp_path):
+    import cv2
+
+    path = tmp_path / "wide.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 32))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV cannot write MJPG video")
+    for k in range(5):
+        image = np.zeros((32, 64, 3), dtype=np.uint8)
+        image[:, 16:48] = (0, 0, 250)                             # the centre square is red (BGR)
+        writer.write(image)
+    writer.release()
+    full, fps = read_video_frames(path, grey=False)
+    assert full.shape == (5, 32, 64, 3) and fps == pytest.approx(10)
+    centre, _ = read_video_frames(path, grey=False, square=True, size=16)
+    assert centre.shape == (5, 16, 16, 3)
+    assert np.all(centre[:, 2:-2, 2:-2, 0] > 200) and np.all(centre[:, 2:-2, 2:-2, 2] < 50)  # RGB: red first
+    assert np.all(full[:, :, :8].max(axis=-1) < 50)              # outside the centre: black
+
+
+@needs_opencv
+@pytest.mark.parametrize("name, content", [("audio_only.mp4", None), ("cut.mp4", 60), ("noise.mp4", b"not a video")])
+def test_read_video_frames_names_an_undecodable_file(tmp_path, name, content):
+    path = tmp_path / name
+    raw = AUDIO_ONLY_CLIP.read_bytes() if content is None else AV_CLIP.read_bytes()[:content] \
+        if isinstance(content, int) else content
+    path.write_bytes(raw)
+    with pytest.raises(DatasetFormatError, match=name):
+        read_video_frames(path)
+
+
+def test_read_video_frames_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.mp4"):
+        read_video_frames(tmp_path / "missing.mp4")
+
+
+def test_read_video_frames_without_opencv_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv2", None)                 # import cv2 fails
+    with pytest.raises(ImportError, match=r'pip install "opencv-python-headless<5"'):
+        read_video_frames(AV_CLIP)
+
+
+@pytest.mark.parametrize("options, match", [({"fps": 0}, "fps"), ({"fps": "4"}, "fps"), ({"size": 0}, "size"),
+                                            ({"size": (1, 2, 3)}, "size"), ({"max_frames": 0}, "max_frames")])
+def test_read_video_frames_checks_its_arguments(options, match):
+    with pytest.raises(InputError, match=match):
+        read_video_frames(AV_CLIP, **options)
 
 
 # --------------------------------------------------------------------------- checksums

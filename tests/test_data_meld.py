@@ -1,20 +1,28 @@
 """MELD loader on the fixture in tests/fixtures/meld (layout of MELD.Raw.tar.gz, with its quirks)."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mer_lessons import data
+from mer_lessons.data import files
+from mer_lessons.data.examples import meld as meld_writer
 from mer_lessons.data.loaders import meld
 
 from fixture_tools import (BYTES, assert_writer_deterministic, card_text, copy_fixture_for, fixture_path, quiet_loader,
                            registry_entry)
 
 FIXTURE = fixture_path("meld")
-HAVE_FFMPEG = shutil.which("ffmpeg") is not None
-needs_ffmpeg = pytest.mark.skipif(not HAVE_FFMPEG, reason="decoding a clip's audio from MP4 needs the ffmpeg program")
+HAVE_FFMPEG = files.ffmpeg_program() is not None
+needs_ffmpeg = pytest.mark.skipif(not HAVE_FFMPEG, reason="decoding a clip's audio from MP4 needs an ffmpeg program "
+                                  "(apt-get install ffmpeg, or pip install imageio-ffmpeg)")
+needs_opencv = pytest.mark.skipif(not meld._have_opencv(), reason="decoding video frames needs OpenCV")
+
+#: The utterances whose clip has a video track (a drawn face) and an extracted waves/*.wav.
+AV_IDS = [f"{split}_dia{d}_utt{u}" for split, clips in meld_writer.AV_CLIPS.items() for d, u, _ in clips]
 
 
 load = quiet_loader("meld")
@@ -23,9 +31,9 @@ copy = copy_fixture_for("meld", "MELD.Raw")
 
 def test_counts_ids_splits_and_speakers():
     ds = load()
-    assert len(ds) == 15
-    assert ds.meta["split"].value_counts().to_dict() == {"train": 9, "dev": 3, "test": 3}
-    assert ds.meta["id"].iloc[0] == "train_dia0_utt0" and ds.meta["id"].iloc[-1] == "test_dia0_utt2"
+    assert len(ds) == 24
+    assert ds.meta["split"].value_counts().to_dict() == {"train": 14, "dev": 5, "test": 5}
+    assert ds.meta["id"].iloc[0] == "train_dia0_utt0" and ds.meta["id"].iloc[-1] == "test_dia1_utt1"
     assert ds.meta["id"].is_unique  # dialogue ids restart per split, ids do not collide
     assert (ds.meta["subject"] == ds.meta["speaker"]).all()
     assert ds.meta.loc[1, "speaker"] == "The Interviewer"
@@ -48,7 +56,7 @@ def test_labels_and_columns():
 
 def test_kirar3_classes():
     ds = load(classes="kirar3")
-    assert len(ds) == 7
+    assert len(ds) == 16
     assert set(ds.meta["kirar3"]) == {"happy", "sad", "surprise"}
     mapping = dict(zip(ds.meta["emotion"], ds.meta["kirar3"]))
     assert mapping == {"joy": "happy", "sadness": "sad", "surprise": "surprise"}
@@ -109,13 +117,14 @@ def test_missing_clips_still_give_text():
     assert not meta.loc["dev_dia0_utt1", "has_video"] and not meta.loc["dev_dia0_utt1", "has_audio"]
     item = ds[int(np.flatnonzero(ds.meta["id"] == "dev_dia0_utt1")[0])]
     assert item["text"] == "What?" and item["video_path"] is None and "audio" not in item
-    assert meta["has_video"].sum() == 7 and meta["has_audio"].sum() == 8
+    assert meta["has_video"].sum() == 16 and meta["has_audio"].sum() == 17
     kept = load(require_media=True)
-    assert len(kept) == 8 and kept.meta["has_audio"].all()
+    assert len(kept) == 17 and kept.meta["has_audio"].all()
 
 
 def test_extracted_wav_is_read_without_ffmpeg(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)  # as on a machine without ffmpeg
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # ... and without the imageio-ffmpeg wheel
     ds = load()
     index = int(np.flatnonzero(ds.meta["id"] == "train_dia1_utt0")[0])
     item = ds[index]
@@ -148,6 +157,98 @@ def test_validate_lists_the_corrupt_clip():
     assert "dia0_utt2.mp4" in problems[0][1]
 
 
+# --------------------------------------------------------------------------- video frames and audio of the AV clips
+
+
+def test_av_clips_have_a_wav_and_a_clip_in_every_split_and_class():
+    ds = load(classes="kirar3", require_media=True, frames=False)
+    meta = ds.meta.set_index("id")
+    assert set(AV_IDS) <= set(meta.index)
+    av = meta.loc[AV_IDS]
+    assert av["has_video"].all() and all(p.endswith(".wav") for p in av["audio_path"])
+    counts = av.groupby(["split", "kirar3"]).size()
+    assert counts.loc["train"].to_dict() == {"happy": 2, "sad": 2, "surprise": 2}
+    assert (counts.loc[["dev", "test"]] == 1).all() and len(counts) == 9
+
+
+def test_av_clip_audio_reads_from_the_wav_without_ffmpeg(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    ds = load(classes="kirar3", require_media=True)
+    for i in range(len(ds)):
+        if ds.meta["id"].iloc[i] in AV_IDS:
+            item = ds[i]
+            assert item["sr"] == 8000 and item["audio"].shape == (1600,)
+
+
+@needs_opencv
+def test_frames_true_gives_face_frames_of_the_av_clips():
+    ds = load(classes="kirar3", require_media=True, frames=True)
+    assert list(ds.meta["id"]) == AV_IDS   # require_media with frames=True: only utterances with a clip
+    assert len(ds) >= 9 and set(ds.meta["kirar3"]) == {"happy", "sad", "surprise"}
+    emotions = dict(zip(ds.meta["id"], ds.meta["emotion"]))
+    for i in range(len(ds)):
+        item = ds[i]
+        assert item["face"].shape == (4, 48, 48) and item["face"].dtype == np.uint8
+        assert item["face_fps"] == 4.0 and isinstance(item["face_fps"], float)
+        assert "audio" in item
+        # the drawn face comes back exactly (uncompressed video)
+        drawn = meld_writer.face_frames(emotions[item["id"]], AV_IDS.index(item["id"]))
+        np.testing.assert_array_equal(item["face"], drawn)
+
+
+@needs_opencv
+def test_frame_fps_and_frame_size_options():
+    ds = load(classes="kirar3", require_media=True, frames=True, frame_fps=8, frame_size=24, audio=False)
+    item = ds[0]
+    assert item["face"].shape == (8, 24, 24) and item["face_fps"] == 8.0 and "audio" not in item
+    wide = load(split="dev", classes="kirar3", require_media=True, frames=True, frame_size=(30, 40), frame_fps=None)
+    assert wide[0]["face"].shape == (4, 30, 40) and wide[0]["face_fps"] == 4.0
+    native = load(split="test", classes="kirar3", require_media=True, frames=True, frame_size=None)
+    assert native[0]["face"].shape == (4, 48, 48)
+    with pytest.raises(ValueError, match="frames"):
+        load(frames="yes")
+    with pytest.raises(ValueError, match="frame_fps"):
+        load(frames=True, frame_fps=0)
+    with pytest.raises(ValueError, match="frame_size"):
+        load(frames=True, frame_size=(1, 2, 3))
+
+
+@needs_opencv
+def test_frames_none_is_best_effort_and_frames_true_requires_a_video():
+    ds = load(frames=None, audio=False)
+    with_face = {ds.meta["id"].iloc[i] for i in range(len(ds)) if "face" in ds[i]}
+    assert with_face == set(AV_IDS)  # audio-only, truncated and missing clips give no frames
+    strict = load(frames=True, audio=False)
+    ids = list(strict.meta["id"])
+    with pytest.raises(data.DatasetFormatError, match="dia0_utt0.mp4"):  # an audio-only clip
+        strict[ids.index("train_dia0_utt0")]
+    with pytest.raises(data.DatasetFormatError, match="dia0_utt2.mp4"):  # the truncated clip
+        strict[ids.index("train_dia0_utt2")]
+    with pytest.raises(data.DatasetFormatError, match="no clip for train_dia0_utt3"):
+        strict[ids.index("train_dia0_utt3")]
+    default = load(audio=False)  # frames=False: the default
+    assert all("face" not in default[i] for i in range(len(default)))
+
+
+def test_frames_none_without_opencv_leaves_them_out(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cv2", None)
+    ds = load(classes="kirar3", require_media=True, frames=None, audio=False)
+    assert all("face" not in ds[i] for i in range(len(ds)))
+    with pytest.raises(ImportError, match="opencv-python-headless"):
+        load(classes="kirar3", require_media=True, frames=True, audio=False)[0]
+
+
+@needs_ffmpeg
+def test_audio_of_an_av_clip_decodes_from_the_mp4():
+    clip = FIXTURE / "MELD.Raw" / "train_splits" / "dia2_utt0.mp4"
+    audio, sr = files.read_audio(clip, sr=8000)
+    wav, _ = files.read_audio(clip.parent / "waves" / "dia2_utt0.wav")
+    assert sr == 8000 and audio.shape[0] == pytest.approx(1600, abs=20)
+    n = min(len(audio), len(wav))
+    assert np.corrcoef(audio[:n], wav[:n])[0, 1] > 0.95
+
+
 def test_final_videos_test_clip_is_preferred():
     ds = load()
     path = ds.meta.set_index("id").loc["test_dia0_utt1", "video_path"]
@@ -162,8 +263,8 @@ def test_clips_without_csv_row_are_reported():
 
 def test_split_option():
     ds = load(split="dev")
-    assert len(ds) == 3 and set(ds.meta["split"]) == {"dev"}
-    assert len(load(split=["train", "test"])) == 12
+    assert len(ds) == 5 and set(ds.meta["split"]) == {"dev"}
+    assert len(load(split=["train", "test"])) == 19
     with pytest.raises(ValueError, match="unknown split"):
         load(split="validation")
 
@@ -180,7 +281,7 @@ def test_missing_label_file(copy):
     (copy / "dev_sent_emo.csv").unlink()
     with pytest.raises(data.DatasetFormatError, match="dev_sent_emo.csv"):
         load(copy)
-    assert len(load(copy, split="train")) == 9
+    assert len(load(copy, split="train")) == 14
 
 
 def test_wrong_layout(tmp_path):

@@ -1,5 +1,5 @@
-"""Reading dataset files safely: the dataset's folder, CSV tables, audio, Python-2 pickles
-(DEAP), checksums.
+"""Reading dataset files safely: the dataset's folder, CSV tables, audio, video frames,
+Python-2 pickles (DEAP), checksums.
 
 Every reader raises :class:`~mer_lessons.data.errors.DatasetFormatError` naming the file
 and what was expected, so one bad file is reported by name instead of crashing a whole
@@ -8,8 +8,10 @@ dataset. Used by the loaders in ``mer_lessons.data.loaders``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import math
 import pickle
 import shutil
 import subprocess
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mer_lessons.data.errors import DatasetFormatError
+from mer_lessons.validation import WrongTypeError, as_float, as_int, message
 
 #: Folders an unpacked archive may hold beside the dataset: hidden ones and macOS resource forks.
 IGNORED_FOLDER_PREFIXES = (".", "__MACOSX")
@@ -230,7 +233,9 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
     """Decode an audio file to float32 ``(samples,)`` (mono) or ``(channels, samples)``.
 
     WAV/FLAC/OGG/MP3 through soundfile (libsndfile); other containers (mp4, m4a) through
-    the ``ffmpeg`` program when it is installed. ``sr`` resamples (librosa's soxr resampler).
+    an ``ffmpeg`` program when there is one (:func:`ffmpeg_program`: the system's, else the
+    ``imageio-ffmpeg`` wheel's), decoded at 16 kHz for video containers and 44.1 kHz
+    otherwise. ``sr`` resamples (librosa's soxr resampler).
     Returns ``(audio, sample_rate)``. Raises :class:`DatasetFormatError` naming the file if
     it cannot be decoded, and ``FileNotFoundError`` if it does not exist.
 
@@ -258,19 +263,175 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
     return np.ascontiguousarray(audio, dtype=np.float32), int(rate)
 
 
+#: How to get an ``ffmpeg`` program, named in the errors of :func:`read_audio`.
+FFMPEG_HINT = "install ffmpeg (apt-get install ffmpeg) or pip install imageio-ffmpeg"
+
+#: How to get OpenCV, named in the ``ImportError`` of :func:`read_video_frames`.
+OPENCV_HINT = 'pip install "opencv-python-headless<5"'
+
+
+def ffmpeg_program() -> str | None:
+    """The path of an ``ffmpeg`` program, or None when there is none.
+
+    The ``ffmpeg`` on the ``PATH`` (``apt-get install ffmpeg``), else the binary shipped in
+    the ``imageio-ffmpeg`` wheel (``pip install imageio-ffmpeg``; imported only here).
+    :func:`read_audio` uses it for containers soundfile cannot read (mp4, m4a).
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    found = shutil.which("ffmpeg")
+    if found is not None:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:  # the wheel's binary is missing (a platform it has none for)
+        return None
+
+
 def _read_with_ffmpeg(path: Path, first_error: Exception) -> tuple[np.ndarray, int]:
-    ffmpeg = shutil.which("ffmpeg")
+    ffmpeg = ffmpeg_program()
     if ffmpeg is None:
         raise DatasetFormatError(
             f"{path}: cannot decode this audio file with soundfile ({first_error}); for mp4/m4a "
-            "install ffmpeg (apt-get install ffmpeg)") from first_error
+            f"{FFMPEG_HINT}") from first_error
     rate = 16000 if path.suffix.lower() in (".mp4", ".m4a", ".avi", ".mkv") else 44100
     command = [ffmpeg, "-v", "error", "-i", str(path), "-f", "wav", "-ac", "1", "-ar", str(rate), "-"]
     result = subprocess.run(command, capture_output=True, check=False)
     if result.returncode != 0 or not result.stdout:
-        message = result.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise DatasetFormatError(f"{path}: ffmpeg could not decode it ({message[0]})")
+        lines = [line.strip() for line in result.stderr.decode(errors="replace").splitlines() if line.strip()]
+        raise DatasetFormatError(f"{path}: ffmpeg could not decode it ({'; '.join(lines[-3:]) or 'no output'})")
     import soundfile
 
     data, rate = soundfile.read(io.BytesIO(result.stdout), dtype="float32", always_2d=True)
     return data.T, rate
+
+
+# --------------------------------------------------------------------------- video
+
+
+def _import_cv2():
+    try:
+        import cv2
+    except ImportError as error:
+        raise ImportError(f"reading video frames needs OpenCV; install it with: {OPENCV_HINT}") from error
+    return cv2
+
+
+def _frame_size(size, where: str) -> tuple[int, int] | None:
+    """``size`` as ``(height, width)``: an int is a square; None stays None."""
+    if size is None:
+        return None
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2:
+            raise WrongTypeError(message("size", "an int or a pair (height, width)", size, where=where))
+        return as_int(size[0], "size[0] (height)", where=where), as_int(size[1], "size[1] (width)", where=where)
+    side = as_int(size, "size", where=where)
+    return side, side
+
+
+def _centre_square(frame: np.ndarray) -> np.ndarray:
+    h, w = frame.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return frame[top:top + side, left:left + side]
+
+
+def read_video_frames(path: str | Path, *, fps: float | None = None, size=None, grey: bool = True,
+                      max_frames: int | None = None, square: bool = False) -> tuple[np.ndarray, float]:
+    """Decode the video track of a clip (mp4, avi, mov, ...) into frames with OpenCV.
+
+    Returns ``(frames, fps_out)``: ``frames`` is uint8 ``(F, H, W)`` grey (``grey=True``) or
+    ``(F, H, W, 3)`` RGB, ``fps_out`` the frame rate in frames per second of what is
+    returned. ``fps`` resamples in time: output frame ``k`` is the decoded frame nearest
+    to the time ``k / fps`` s (decoded frame ``i`` is at ``i / native_fps`` s; ties go to
+    the earlier frame), for as long as the clip lasts (``F = ceil(duration * fps)`` frames
+    of a clip of ``duration = n_frames / native_fps`` s); None keeps every frame at the
+    clip's own rate. ``square`` crops each frame to
+    its centred square first (a 1280x720 MELD frame -> its middle 720x720). ``size``
+    (``(height, width)``, or an int for a square) resizes each frame (``cv2.INTER_AREA``);
+    None keeps the size. ``max_frames`` stops after that many output frames (decoding
+    stops there too).
+
+    Raises ``FileNotFoundError`` for a missing file, :class:`DatasetFormatError` naming the
+    file when it holds no decodable video frames (an audio-only or truncated clip), or no
+    frame rate, and ``ImportError`` (``pip install "opencv-python-headless<5"``) when OpenCV
+    is not installed; bad arguments raise the errors of :mod:`mer_lessons.validation`.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    where = "read_video_frames"
+    path = Path(path)
+    target_fps = None if fps is None else as_float(fps, "fps", minimum=0, low_open=True, where=where, unit="Hz")
+    shape = _frame_size(size, where)
+    limit = None if max_frames is None else as_int(max_frames, "max_frames", where=where)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: video file not found")
+    cv2 = _import_cv2()
+    with _quiet_opencv(cv2):  # OpenCV logs a warning for every file it cannot open; the error says it
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        if not capture.isOpened():
+            raise DatasetFormatError(f"{path}: OpenCV cannot open this file as a video (no video track, or a "
+                                     "corrupt or truncated file)")
+        native = float(capture.get(cv2.CAP_PROP_FPS))
+        if not (math.isfinite(native) and native > 0):
+            raise DatasetFormatError(f"{path}: the video has no frame rate (OpenCV reports {native})")
+        fps_out = native if target_fps is None else target_fps
+        frames, index, k, last = [], 0, 0, None
+        while limit is None or len(frames) < limit:
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                break
+            last, picks = frame, 1
+            if target_fps is not None:  # how many output times k / fps have this frame as the nearest one
+                picks = 0
+                while math.ceil((k + picks) * native / target_fps - 0.5 - 1e-9) <= index:
+                    picks += 1
+                k += picks
+            index += 1
+            if picks:
+                frames.extend([_convert_frame(cv2, frame, grey, square, shape)] * picks)
+        if target_fps is not None and last is not None and (limit is None or len(frames) < limit):
+            # the times after the last frame's timestamp, up to the clip's end (index / native s)
+            tail = math.ceil(index * target_fps / native - 1e-9) - k
+            if tail > 0:
+                frames.extend([_convert_frame(cv2, last, grey, square, shape)] * tail)
+    finally:
+        capture.release()
+    if not frames:
+        raise DatasetFormatError(f"{path}: no video frames could be decoded (no video track, or a corrupt clip)")
+    if limit is not None:
+        frames = frames[:limit]
+    return np.ascontiguousarray(np.stack(frames), dtype=np.uint8), float(fps_out)
+
+
+@contextlib.contextmanager
+def _quiet_opencv(cv2):
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging is None or not hasattr(logging, "getLogLevel"):
+        yield
+        return
+    previous = logging.getLogLevel()
+    logging.setLogLevel(min(previous, logging.LOG_LEVEL_ERROR))
+    try:
+        yield
+    finally:
+        logging.setLogLevel(previous)
+
+
+def _convert_frame(cv2, frame: np.ndarray, grey: bool, square: bool, shape: tuple[int, int] | None) -> np.ndarray:
+    if frame.ndim == 2:
+        frame = frame if grey else cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY if grey else cv2.COLOR_BGRA2RGB)
+    else:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if grey else cv2.COLOR_BGR2RGB)
+    if square:
+        frame = _centre_square(frame)
+    if shape is not None and frame.shape[:2] != shape:
+        frame = cv2.resize(frame, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return np.asarray(frame, dtype=np.uint8)

@@ -3,8 +3,9 @@
 Each utterance of a multi-party dialogue has its text, its speaker, an **emotion** (one of
 seven: neutral, joy, sadness, anger, surprise, fear, disgust), a **sentiment** (positive,
 neutral, negative), and a video clip cut from the episode (``.mp4``, audio inside).
-Chapter ``10`` (multimodal emotion in conversation) uses it; ``classes="kirar3"`` keeps the
-three classes of Kirar et al. (happy = joy, sad = sadness, surprise).
+Chapter ``11`` uses it: ``classes="kirar3"`` keeps the
+three classes of Kirar et al. (happy = joy, sad = sadness, surprise), whose audio and faces
+(``frames=True``) chapter ``11`` combines.
 
 Official layout (``MELD.Raw.tar.gz`` unpacked, then its ``train.tar.gz``, ``dev.tar.gz`` and
 ``test.tar.gz`` unpacked in place; a single top folder such as ``MELD.Raw/`` is found)::
@@ -37,7 +38,16 @@ Quirks handled (each tested on the fixture in ``tests/fixtures/meld``):
   (``train_splits/waves/dia0_utt0.wav``, the layout of common extraction scripts) is read
   directly; otherwise the clip's audio is decoded with ffmpeg (:func:`files.read_audio`).
   ``audio=None`` (default) gives audio when it can be read and leaves it out when ffmpeg
-  is not installed; ``audio=True`` requires it; ``audio=False`` never reads it.
+  is not installed (neither the system's nor the ``imageio-ffmpeg`` wheel's);
+  ``audio=True`` requires it; ``audio=False`` never reads it.
+* **Video frames.** ``frames=True`` decodes each clip's video track with OpenCV
+  (:func:`files.read_video_frames`) into ``face``, grey frames of the clip's centred square
+  at ``frame_fps`` frames per second, and ``face_fps`` -- the keys of the course's teaching
+  data, so a face pipeline takes both. The frames are the whole centred square, not a
+  detected face (``mer_lessons.vision`` finds the face). ``frames=False`` (default) never
+  decodes video (decoding is slow: a MELD clip is 1280x720 H.264); ``frames=None`` gives
+  frames when OpenCV is installed and the clip's video decodes, and leaves them out
+  otherwise.
 
 Dialogue ids restart in each split, so item ids are ``"{split}_dia{D}_utt{U}"``.
 
@@ -48,7 +58,6 @@ Citation: Poria, S., Hazarika, D., Majumder, N., Naik, G., Cambria, E., & Mihalc
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -57,7 +66,9 @@ import pandas as pd
 
 from mer_lessons.data.core import Dataset, option_names, register_loader, warn_skipped
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import decode_text, find_dataset_root, parse_csv_text, read_audio
+from mer_lessons.data.files import (decode_text, ffmpeg_program, find_dataset_root, parse_csv_text, read_audio,
+                                    read_video_frames)
+from mer_lessons.validation import as_float, as_int
 
 #: split name -> (CSV file, clip folder), as in the official download.
 SPLITS = {
@@ -208,7 +219,8 @@ def _file_names(folder: Path) -> set[str]:
 
 @register_loader("meld")
 def load_meld(root, *, split=None, classes: str | None = None, require_media: bool = False,
-              audio: bool | None = None, sr: int | None = None, normalise_text: bool = True) -> Dataset:
+              audio: bool | None = None, sr: int | None = None, normalise_text: bool = True,
+              frames: bool | None = False, frame_fps: float | None = 4, frame_size=48) -> Dataset:
     """Load MELD from ``root`` (the official layout, see the module docstring).
 
     Parameters
@@ -216,22 +228,36 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     split : ``"train"``, ``"dev"``, ``"test"``, a list of them, or None for all three.
     classes : None (the seven emotions) or ``"kirar3"`` (only joy, sadness and surprise,
         labelled happy / sad / surprise in the ``kirar3`` column).
-    require_media : keep only utterances whose clip (or extracted ``.wav``) is on disk.
+    require_media : keep only utterances whose clip (or extracted ``.wav``) is on disk; with
+        ``frames=True``, only those with a clip.
     audio : None = give ``audio`` when it can be read (a ``.wav`` sidecar, or the clip when
-        ffmpeg is installed); True = always (raise if it cannot); False = never.
+        an ffmpeg program is found, :func:`files.ffmpeg_program`); True = always (raise if
+        it cannot); False = never.
     sr : resample audio to this rate (default: the file's rate; clips decode at 16 kHz).
     normalise_text : turn typographic quotes, dashes and ellipses into ASCII.
+    frames : False (default) = no video frames; True = give ``face`` and ``face_fps`` for
+        every item (raise :class:`DatasetFormatError` when there is no clip or its video does
+        not decode, ``ImportError`` without OpenCV); None = give them when OpenCV is
+        installed and the clip's video decodes, leave them out otherwise.
+    frame_fps : frame rate of ``face`` in frames per second (the frame nearest to each time
+        ``k / frame_fps``); None keeps the clip's own rate (about 23.98 for MELD).
+    frame_size : ``face`` frames are the clip's centred square resized to ``frame_size`` x
+        ``frame_size`` pixels; a pair ``(height, width)`` resizes the whole frame instead;
+        None keeps the clip's frames as they are.
 
     Returns a :class:`Dataset`: ``meta`` has ``id, split, subject`` (the speaker), the CSV's
     columns in snake case (``text, speaker, emotion, sentiment, dialogue_id, utterance_id,
     season, episode, start_time, end_time`` in seconds), ``duration``, ``kirar3`` (None
     outside the three classes), ``video_path`` / ``audio_path`` and ``has_video`` /
     ``has_audio``. Items: ``text``, ``speaker``, ``video_path`` (or None) and, when read,
-    ``audio`` (float32 mono) with ``sr``. Labels: ``emotion``, ``sentiment``, ``kirar3``.
+    ``audio`` (float32 mono) with ``sr`` and ``face`` (uint8 grey ``(F, frame_size,
+    frame_size)``, 0-255) with ``face_fps`` (float, frames per second). Labels:
+    ``emotion``, ``sentiment``, ``kirar3``.
     Extra attributes: ``ds.encodings`` (CSV -> encoding used), ``ds.skipped``
     (``(file, reason)`` for clips that no CSV lists).
 
-    Taught in ``04_emotion_models_and_datasets``.
+    Taught in ``04_emotion_models_and_datasets``; the video frames in
+    ``11_kirar_zebra_bilstm_attention``.
     """
     root = _find_root(Path(root))
     splits = list(SPLITS) if split is None else option_names(split, list(SPLITS), dataset="meld", what="split")
@@ -239,6 +265,18 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
         raise ValueError(f"meld: classes must be None or 'kirar3', got {classes!r}")
     if audio not in (None, True, False):
         raise ValueError(f"meld: audio must be None, True or False, got {audio!r}")
+    if frames not in (None, True, False):
+        raise ValueError(f"meld: frames must be None, True or False, got {frames!r}")
+    where = "load_meld"
+    frame_fps = None if frame_fps is None else as_float(frame_fps, "frame_fps", minimum=0, low_open=True,
+                                                        where=where, unit="Hz")
+    if isinstance(frame_size, (tuple, list)):
+        if len(frame_size) != 2:
+            raise ValueError(f"meld: frame_size must be an int, a pair (height, width) or None, got {frame_size!r}")
+        frame_size = (as_int(frame_size[0], "frame_size[0]", where=where),
+                      as_int(frame_size[1], "frame_size[1]", where=where))
+    elif frame_size is not None:
+        frame_size = as_int(frame_size, "frame_size", where=where)
 
     tables, encodings, skipped = [], {}, []
     for name in splits:
@@ -289,23 +327,27 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     if classes == "kirar3":
         meta = meta[meta["kirar3"].notna()]
     if require_media:
-        meta = meta[meta["has_audio"] | meta["has_video"]]
+        meta = meta[meta["has_video"] if frames is True else meta["has_audio"] | meta["has_video"]]
     meta = meta.reset_index(drop=True)
     for column in ("kirar3", "video_path", "audio_path"):  # None, not NaN, where there is no value
         meta[column] = meta[column].astype(object).where(meta[column].notna(), None)
     warn_skipped(skipped, "meld", "clip file(s) match no CSV row and are skipped")
 
-    have_ffmpeg = shutil.which("ffmpeg") is not None
+    have_ffmpeg = audio is not False and ffmpeg_program() is not None
+    read_frames = frames is True or (frames is None and _have_opencv())
+    square = isinstance(frame_size, int)
 
     def load_item(row: pd.Series) -> dict:
         item = {"text": row["text"], "speaker": row["speaker"], "video_path": row["video_path"]}
+        if read_frames:
+            _add_frames(item, row)
         if audio is False:
             return item
         path = row["audio_path"]
         if not isinstance(path, str):
             if audio:
-                clip = f"{SPLITS[row['split']][1]}/dia{row['dialogue_id']}_utt{row['utterance_id']}.mp4"
-                raise DatasetFormatError(f"meld: no clip for {row['id']}: expected {clip} (or an extracted .wav)")
+                raise DatasetFormatError(f"meld: no clip for {row['id']}: expected {_clip_name(row)} "
+                                         "(or an extracted .wav)")
             return item
         if path.endswith(".mp4") and not have_ffmpeg and audio is None:
             return item  # the clip's audio needs ffmpeg; text and video path still work
@@ -313,7 +355,35 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
         item["audio"], item["sr"] = samples, rate
         return item
 
+    def _add_frames(item: dict, row: pd.Series) -> None:
+        path = row["video_path"]
+        if not isinstance(path, str):
+            if frames:
+                raise DatasetFormatError(f"meld: no clip for {row['id']}: expected {_clip_name(row)} "
+                                         "(its video frames were asked for with frames=True)")
+            return
+        try:
+            face, fps = read_video_frames(path, fps=frame_fps, size=frame_size, grey=True, square=square)
+        except DatasetFormatError:
+            if frames:
+                raise
+            return  # frames=None: an audio-only or undecodable clip gives no frames
+        item["face"], item["face_fps"] = face, fps
+
     ds = Dataset("meld", meta, load_item, label_columns=("emotion", "sentiment", "kirar3"), root=root)
     ds.encodings = encodings
     ds.skipped = skipped
     return ds
+
+
+def _clip_name(row: pd.Series) -> str:
+    return f"{SPLITS[row['split']][1]}/dia{row['dialogue_id']}_utt{row['utterance_id']}.mp4"
+
+
+def _have_opencv() -> bool:
+    """Whether OpenCV can be imported (``frames=None`` reads video frames only then)."""
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        return False
+    return True
