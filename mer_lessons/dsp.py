@@ -2645,6 +2645,14 @@ def zhao_clip_inputs(
 __all__ += ["zhao_clip_inputs"]
 
 
+def _log_mel_settings(y, sr, n_mels, n_fft, hop_length, top_db, where: str) -> tuple:
+    """Checked ``(y, sr, n_mels, n_fft, hop_length, top_db)`` of a clip-level log-mel input."""
+    return (_mono(y, where=where), as_sample_rate(sr, where=where),
+            as_int(n_mels, "n_mels", minimum=1, where=where), as_int(n_fft, "n_fft", minimum=1, where=where),
+            as_int(hop_length, "hop_length", minimum=1, where=where),
+            as_float(top_db, "top_db", minimum=0.0, low_open=True, where=where))
+
+
 def clip_log_mel(
     y,
     sr: float,
@@ -2677,13 +2685,8 @@ def clip_log_mel(
     Taught in ``10_wang_crossmodal_transformer``.
     """
     where = "clip_log_mel"
-    y = _mono(y, where=where)
-    sr = as_sample_rate(sr, where=where)
-    n_mels = as_int(n_mels, "n_mels", minimum=1, where=where)
+    y, sr, n_mels, n_fft, hop_length, top_db = _log_mel_settings(y, sr, n_mels, n_fft, hop_length, top_db, where)
     n_frames = as_int(n_frames, "n_frames", minimum=1, where=where)
-    n_fft = as_int(n_fft, "n_fft", minimum=1, where=where)
-    hop_length = as_int(hop_length, "hop_length", minimum=1, where=where)
-    top_db = as_float(top_db, "top_db", minimum=0.0, low_open=True, where=where)
     y = _crop_or_pad(y, sr, seconds, where=where)
     available = 1 + y.size // hop_length                      # frames of a centred STFT
     if available < n_frames:
@@ -2696,3 +2699,73 @@ def clip_log_mel(
 
 
 __all__ += ["clip_log_mel"]
+
+
+def peak_normalise(y, peak: float = 0.99) -> np.ndarray:
+    """Scale a signal so that its largest absolute sample is ``peak``: shape ``(n,)`` -> ``(n,)``.
+
+    ``y * peak / max|y|``; a silent signal (all zeros) is returned unchanged (there is no
+    level to match). Kirar et al. (2024), Sec. 3.2.1: audio "normalization to keep the
+    amplitude consistent". Paper: the kind of normalisation is not given; we: peak
+    normalisation, so every clip's loudest sample sits at the same level whatever the
+    recording gain.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    y = _mono(y, where="peak_normalise")
+    peak = as_float(peak, "peak", minimum=0.0, low_open=True, where="peak_normalise")
+    top = float(np.max(np.abs(y)))
+    return y.copy() if top == 0 else y * (peak / top)
+
+
+def kirar_audio_frames(
+    y,
+    sr: float,
+    steps: Optional[int] = 8,
+    n_mels: int = 40,
+    n_fft: int = 512,
+    hop_length: int = 160,
+    spectral_subtraction: bool = True,
+    noise_seconds: float = 0.25,
+    normalise: bool = True,
+    top_db: float = 80.0,
+) -> np.ndarray:
+    """The audio input of chapter 11: cleaned, normalised log-mel frames, ``(n_mels, steps)`` dB.
+
+    Kirar et al. (2024), Sec. 3.2.1, in order: (1) :func:`spectral_subtraction` with the
+    noise spectrum of the first ``noise_seconds`` (at most a quarter of the clip, so short
+    utterances work; ``spectral_subtraction=False`` skips it: the chapter's ablation); (2) :func:`peak_normalise` (``normalise=False`` skips it);
+    (3) :func:`mel_spectrogram` (``n_mels`` Slaney bands, Hann window of ``n_fft`` samples,
+    hop ``hop_length`` samples: 32 ms and 10 ms at 16 kHz) in dB re 1 (:func:`power_to_db`,
+    floored ``top_db`` below the clip's peak); (4) an average over time into ``steps``
+    near-equal consecutive groups of frames, the steps the BiLSTM reads
+    (``steps=None`` keeps every STFT frame: ``(n_mels, 1 + n // hop_length)``).
+    The autoencoder of Eq. 10 then compresses each step (chapter 11).
+
+    ``y``: mono samples ``(n,)`` at ``sr`` Hz. Paper: no frame, band or step setting is given,
+    nor what the autoencoder reads; we: log-mel steps, a common speech-emotion input.
+    Raises :class:`~mer_lessons.validation.InputError` (naming ``steps``) when the clip has
+    fewer STFT frames than ``steps``.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    where = "kirar_audio_frames"
+    y, sr, n_mels, n_fft, hop_length, top_db = _log_mel_settings(y, sr, n_mels, n_fft, hop_length, top_db, where)
+    if spectral_subtraction:
+        noise_seconds = min(as_float(noise_seconds, "noise_seconds", minimum=0, low_open=True, where=where, unit="s"),
+                            y.size / sr / 4)
+        y = globals()["spectral_subtraction"](y, sr, noise_seconds=noise_seconds, n_fft=n_fft, hop_length=hop_length)
+    if normalise:
+        y = peak_normalise(y)
+    M = _mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, where=where)
+    S_db = power_to_db(M, ref=1.0, top_db=top_db)
+    if steps is None:
+        return S_db
+    steps = as_int(steps, "steps", minimum=1, where=where)
+    if S_db.shape[1] < steps:
+        raise InputError(message("steps", f"at most {S_db.shape[1]} (the STFT frames of this {y.size / sr:g} s clip)",
+                                 steps, where=where, hint="pass a longer clip, a smaller hop_length or fewer steps"))
+    return _pool_frames(S_db, steps)
+
+
+__all__ += ["peak_normalise", "kirar_audio_frames"]

@@ -189,7 +189,17 @@ class ModelSpec:
     (:class:`mer_lessons.models.wang.WindowInputs`); :func:`compare_models` then reports
     their mean absolute error ``mae`` on the test windows (in the targets' units).
 
-    Taught in ``08_hao_realtime_fusion``.
+    ``prepare``: a preprocessing step *learned from data* (an autoencoder, a feature
+    selection: e.g. :class:`mer_lessons.audiovisual.FusedSelection`), an object with
+    ``fit(train_set, val_set, seed) -> fitted`` whose ``fitted.transform(windows)``
+    returns new windows. :func:`compare_models` fits it on the training and validation
+    windows only, transforms the train, validation and test windows with it, and then
+    builds and trains the model on the result; specs that share one ``prepare`` object
+    share one fit per split (its time is the ``prepare_s`` column). The fitted step is kept
+    on the trained model as ``model.preparation``. So a selection or an autoencoder never
+    sees a test window.
+
+    Taught in ``08_hao_realtime_fusion`` (``prepare``: ``11_kirar_zebra_bilstm_attention``).
     """
 
     name: str
@@ -200,6 +210,7 @@ class ModelSpec:
     train_front: bool = True
     bls: Optional[Mapping[str, Any]] = None
     regression: Optional[str] = None
+    prepare: Optional[Any] = None
 
     def __post_init__(self):
         as_choice(self.kind, "kind", ("fusion", "sequence", "sklearn"), where="ModelSpec")
@@ -211,6 +222,9 @@ class ModelSpec:
         else:
             as_choice(self.inputs, "inputs", ("all", "audio"), where="ModelSpec")
         as_choice(self.head, "head", ("softmax", "bls"), where="ModelSpec")
+        if self.prepare is not None and not callable(getattr(self.prepare, "fit", None)):
+            raise TypeError(f"ModelSpec {self.name!r}: prepare must have fit(train_set, val_set, seed) returning an "
+                            f"object with transform(windows), got {type(self.prepare).__name__}")
         if self.head == "bls" and self.kind != "fusion":
             raise ValueError(f"ModelSpec {self.name!r}: a BLS head needs a torch model taking the dict of inputs "
                              f"and having features() (kind='fusion'), not kind={self.kind!r}")
@@ -276,7 +290,9 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     Returns ``(results, models)``: a DataFrame indexed by model name (columns ``inputs``,
     every :func:`score` metric, ``latency_ms``, ``parameters`` (torch only), ``epochs``,
     ``train_s``, ``train_accuracy`` (on the training windows: its gap to ``accuracy`` shows
-    over-fitting)) and ``{name: trained model}`` (a BLS head is kept as ``model.bls_head``).
+    over-fitting), and ``prepare_s`` when a spec has a ``prepare`` step: the seconds its
+    fit took, once per split) and ``{name: trained model}`` (a BLS head is kept as
+    ``model.bls_head``, a fitted ``prepare`` step as ``model.preparation``).
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -288,7 +304,19 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     n_timing = as_int(n_timing, "n_timing", minimum=0, where="compare_models")
     classes = train_set.classes
     rows, models = [], {}
+    prepared: Dict[int, tuple] = {}
+    raw_sets = (train_set, val_set, test_set)
     for spec in tqdm(specs, desc="models", disable=not progress):
+        prepare_s, fitted_step = np.nan, None
+        if spec.prepare is not None:
+            if id(spec.prepare) not in prepared:
+                t0 = time.perf_counter()
+                fitted_step = spec.prepare.fit(raw_sets[0], raw_sets[1], seed)
+                sets = tuple(fitted_step.transform(w) for w in raw_sets)
+                prepared[id(spec.prepare)] = (fitted_step, sets, time.perf_counter() - t0)
+            fitted_step, (train_set, val_set, test_set), prepare_s = prepared[id(spec.prepare)]
+        else:
+            train_set, val_set, test_set = raw_sets
         ms = _inputs(spec, train_set)
         t0 = time.perf_counter()
         if spec.kind == "sklearn":
@@ -332,6 +360,8 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
                      "epochs": len(history.train_loss) if history is not None else 0}
             if head is not None:
                 model.bls_head = head
+            if fitted_step is not None:
+                model.preparation = fitted_step
             if spec.regression is not None:
                 extra["mae"] = _regression_mae(model, test_set, ms, spec.regression)
         name = spec.name if spec.inputs != "audio" or ms == ["audio"] else f"{spec.name} [no audio: {'+'.join(ms)}]"
@@ -341,6 +371,8 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
         for k, v in extra.items():
             row[k] = v
         row["train_s"] = train_s
+        if spec.prepare is not None or prepared:
+            row["prepare_s"] = prepare_s
         row["train_accuracy"] = float(fitted)
         rows.append(row)
         models[name] = model
@@ -547,6 +579,109 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
                                                             confidence=confidence, progress=False)
     return RepeatedComparison(summary, per_repeat, ablation, ablation_per_repeat,
                               first["models"], first["parts"], first["streams"], parts_by_repeat, kept)
+
+
+def pooled_confusion(study: "RepeatedComparison", spec: ModelSpec, windows: WindowSet, *,
+                     device: Any = "cpu") -> pd.DataFrame:
+    """The confusion counts of one model summed over every repeat's test windows.
+
+    ``study``: a :class:`RepeatedComparison` whose ``repeated_comparison(keep=...)`` named
+    ``spec.name`` (its trained model of every repeat is kept); ``windows``: the windows the
+    study was run on. Each repeat's model predicts its own test windows (after its
+    ``preparation``, when the spec has a ``prepare`` step); the counts of
+    :func:`mer_lessons.metrics.confusion` are added up. Rows: true class, columns:
+    predicted, in ``windows.classes`` order; the total is the number of test windows over
+    all repeats.
+
+    Paper: one confusion matrix of one split (Kirar et al., Figs. 4-6); we: every repeat's
+    test windows pooled, so the matrix rests on all of them.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    kept = study.kept_models or {}
+    if not kept or any(spec.name not in models for models in kept.values()):
+        raise KeyError(f"pooled_confusion: the study did not keep {spec.name!r}; run repeated_comparison(..., "
+                       f"keep=[{spec.name!r}, ...])")
+    classes = list(windows.classes)
+    total = None
+    for r, models in kept.items():
+        model = models[spec.name]
+        test = windows.subset(study.parts_by_repeat[r]["test"])
+        if getattr(model, "preparation", None) is not None:
+            test = model.preparation.transform(test)
+        if spec.kind == "sklearn":
+            pred = np.asarray(model.predict(test.summary(_inputs(spec, test))))
+        else:
+            pred = predict_windows(model, test, modalities=_inputs(spec, test), stacked=spec.kind == "sequence",
+                                   device=device).argmax(1)
+        table = metrics.confusion(test.labels, np.asarray(classes, dtype=object)[pred], labels=classes)
+        total = table if total is None else total + table
+    return total
+
+
+@dataclass
+class RepeatedSelection:
+    """The result of :func:`repeated_selection`.
+
+    ``summary`` / ``per_repeat``: :func:`repeated_evaluation`'s two frames over the
+    selectors' rows (``test_accuracy``, ``val_fitness``, ``n_features``, ``share_selected``,
+    ``evaluations``, ``seconds``); ``results``: ``{repeat: {method:
+    mer_lessons.selection.SelectionResult}}`` (masks and convergence histories);
+    ``names``: the fused features' names (as the masks index them).
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+
+    summary: pd.DataFrame
+    per_repeat: pd.DataFrame
+    results: Dict[int, Dict[str, Any]]
+    names: np.ndarray
+
+
+def repeated_selection(windows: WindowSet, preparation: Any, repeats: int | Sequence[int] = 5, *,
+                       by: str = "subject", test_size: float = 0.25, val_size: float = 0.2,
+                       methods: Sequence[str] = ("none", "random search", "genetic", "zebra"),
+                       confidence: float = 0.95, progress: bool = True, **selector_options) -> RepeatedSelection:
+    """Feature selectors compared at the same number of fitness evaluations, over repeated splits.
+
+    Repeat ``r`` splits ``windows`` as :func:`repeated_comparison` does (``group_split``
+    by ``by``, ``seed=r``), fits ``preparation`` (a
+    :class:`mer_lessons.audiovisual.FusedSelection` *without* a selector: its autoencoders
+    and scaling) on the training and validation windows, averages the fused steps over time
+    and calls :func:`mer_lessons.selection.compare_selectors` with ``seed=r``: every method
+    of ``methods`` gets the same budget of fitness evaluations, its fitness is measured on
+    the validation rows only, and each chosen subset is scored once on the test rows with
+    the same cheap classifier. ``selector_options`` (``population``, ``iterations``,
+    ``penalty``, ``classifier``) go there. Returns a :class:`RepeatedSelection`.
+
+    Kirar et al. (2024), Sec. 3.4 compare nothing: the zebra algorithm is the only selector.
+    We: no selection, random search and a genetic algorithm beside it, at equal budgets.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    from mer_lessons.selection import compare_selectors
+
+    if getattr(preparation, "selector", None) is not None:
+        raise ValueError("repeated_selection: pass a preparation without a selector (selector=None); "
+                         "the selectors are what is compared")
+    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_selection")))
+             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
+    results: Dict[int, Dict[str, Any]] = {}
+    names: list = []
+
+    def run(r: int) -> pd.DataFrame:
+        parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
+        tr, va, te = (windows.subset(parts[k]) for k in ("train", "val", "test"))
+        fitted = preparation.fit(tr, va, r)
+        x = {k: w.features[preparation.output].mean(axis=1) for k, w in
+             (("train", fitted.transform(tr)), ("val", fitted.transform(va)), ("test", fitted.transform(te)))}
+        table, results[r] = compare_selectors(x["train"], tr.y, x["val"], va.y, x["test"], te.y, seed=r,
+                                              methods=methods, **selector_options)
+        names[:] = list(fitted.names)
+        return table.rename_axis("name")
+
+    summary, per_repeat = repeated_evaluation(run, seeds, confidence=confidence, progress=progress)
+    return RepeatedSelection(summary, per_repeat, results, np.array(names, dtype=object))
 
 
 def _paired_table(per_repeat: pd.DataFrame, a: str, b: str, metric: str, by: Optional[str], where: str) -> pd.DataFrame:

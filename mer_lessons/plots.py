@@ -669,6 +669,84 @@ def scores_with_intervals(summary, metric: str, *, paper=None, ax=None, scale: f
     return ax
 
 
+def confusion_matrix(table, *, ax=None, title: str | None = None, cmap: str = "Blues"):
+    """Draw a confusion table (rows: true class, columns: predicted) with its counts written in.
+
+    ``table``: a square DataFrame such as :func:`mer_lessons.metrics.confusion` or
+    :func:`mer_lessons.evaluation.pooled_confusion` returns (counts or shares). Cells are
+    shaded by their share of the row (so classes of different sizes compare), and each
+    cell shows its value. Returns the Axes.
+
+    Taught in ``11_kirar_zebra_bilstm_attention``.
+    """
+    import pandas as pd
+
+    ax = _axis(ax)
+    table = pd.DataFrame(table)
+    if table.shape[0] != table.shape[1] or table.shape[0] == 0:
+        raise ValueError(f"confusion_matrix: expected a square, non-empty table, got shape {table.shape}")
+    values = table.to_numpy(dtype=float)
+    rows = values.sum(axis=1, keepdims=True)
+    share = np.divide(values, rows, out=np.zeros_like(values), where=rows > 0)
+    ax.imshow(share, cmap=cmap, vmin=0, vmax=1)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            text = f"{values[i, j]:.0f}" if float(values[i, j]).is_integer() else f"{values[i, j]:.2f}"
+            ax.text(j, i, text, ha="center", va="center", color="white" if share[i, j] > 0.6 else "black",
+                    fontsize=9)
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_xticklabels([str(c) for c in table.columns])
+    ax.set_yticks(range(values.shape[0]))
+    ax.set_yticklabels([str(c) for c in table.index])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def metric_bars(summary, metrics, *, rows=None, paper=None, ax=None, scale: float = 1.0, title: str | None = None):
+    """Grouped bars: each metric of ``metrics`` for each row, our mean with its 95 % interval.
+
+    ``summary``: a :func:`mer_lessons.evaluation.repeated_evaluation` summary (columns
+    ``m``, ``m_low``, ``m_high`` for each metric ``m``); ``rows``: which rows, in order
+    (default all); ``paper``: a DataFrame indexed like the rows with one column per metric
+    (the paper's values, same scale as ours after ``scale``), drawn as hollow diamonds on
+    the bars. A row without an interval (one repeat) gets no whisker. Returns the Axes.
+
+    Taught in ``11_kirar_zebra_bilstm_attention`` (the paper's Fig. 7).
+    """
+    import pandas as pd
+
+    ax = _axis(ax)
+    rows = list(rows) if rows is not None else list(summary.index)
+    metrics = list(metrics)
+    missing = [m for m in metrics if m not in summary.columns]
+    if missing:
+        raise KeyError(f"metric_bars: no column {missing} in the summary")
+    width = 0.8 / len(rows)
+    x = np.arange(len(metrics), dtype=float)
+    for k, row in enumerate(rows):
+        mean = summary.loc[row, metrics].astype(float).to_numpy() * scale
+        low = np.array([summary.loc[row].get(f"{m}_low", np.nan) for m in metrics], dtype=float) * scale
+        high = np.array([summary.loc[row].get(f"{m}_high", np.nan) for m in metrics], dtype=float) * scale
+        pos = x - 0.4 + width * (k + 0.5)
+        has = np.isfinite(low) & np.isfinite(high)
+        err = np.vstack([np.where(has, mean - low, 0), np.where(has, high - mean, 0)])
+        ax.bar(pos, mean, width * 0.9, yerr=err, capsize=3, color=f"C{k}", label=str(row))
+        if paper is not None and row in pd.DataFrame(paper).index:
+            p = pd.DataFrame(paper).loc[row].reindex(metrics).astype(float).to_numpy()
+            ax.plot(pos[np.isfinite(p)], p[np.isfinite(p)], "D", color="black", mfc="none",
+                    label="paper" if k == 0 else None)
+    ax.set_xticks(x)
+    ax.set_xticklabels(metrics)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def _shape_text(value) -> str:
     import torch
 

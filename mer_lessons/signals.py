@@ -166,8 +166,14 @@ def calm_then_turbulent(sr: float = 16_000, duration: float = 6.0, *, seed: int 
     return fade(np.concatenate([calm, busy]).astype(np.float32), sr)
 
 
-def add_noise(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
+def add_noise(y: np.ndarray, snr_db: float, *, seed: int = 0, lead_in: int = 0) -> np.ndarray:
     """``y`` plus white noise scaled to the given signal-to-noise ratio in dB.
+
+    ``lead_in`` (samples, default 0): that much noise *alone* comes first, so the result
+    has ``lead_in + len(y)`` samples, like a recording that starts before anyone speaks
+    or plays -- what :func:`mer_lessons.dsp.spectral_subtraction` measures its noise
+    spectrum from (used in ``11_kirar_zebra_bilstm_attention``). The SNR is that of ``y``
+    against the noise under it.
 
     Taught in ``03_mfcc_chroma_and_friends``.
     """
@@ -175,6 +181,9 @@ def add_noise(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
     power = float(np.mean(y**2))
     if power == 0:
         raise ValueError("add_noise: the signal is silent, so an SNR is undefined")
-    noise = np.random.default_rng(seed).standard_normal(len(y)).astype(np.float32)
+    lead_in = int(lead_in)
+    if lead_in < 0:
+        raise ValueError(f"add_noise: lead_in must be a number of samples >= 0, got {lead_in}")
+    noise = np.random.default_rng(seed).standard_normal(lead_in + len(y)).astype(np.float32)
     noise *= np.sqrt(power / 10 ** (snr_db / 10) / np.mean(noise**2))
-    return y + noise
+    return np.concatenate([np.zeros(lead_in, dtype=np.float32), y]) + noise

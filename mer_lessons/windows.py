@@ -43,7 +43,7 @@ from torch import nn
 
 from mer_lessons import physio
 from mer_lessons.environment import data_dir
-from mer_lessons.validation import as_float, as_int
+from mer_lessons.validation import as_choice, as_float, as_int
 
 __all__ = ["SIGNAL_MODALITIES", "FEATURE_VERSION", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS",
            "Featurizer", "window_features", "item_modalities", "cut_windows", "window_dataset",
@@ -558,7 +558,7 @@ def window_dataset(ds, *, modalities: Optional[Sequence[str]] = None, window_s: 
 
 def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
                  cache: bool = True, cache_dir: Optional[str | os.PathLike] = None,
-                 progress: bool = True) -> WindowSet:
+                 progress: bool = True, reads: str = "audio") -> WindowSet:
     """One "window" per item of ``ds``: whole-clip inputs for clip-level models.
 
     ``featurize(audio, sr) -> {name: (D, T)}``: maps with frequency (or coefficients) down
@@ -572,14 +572,22 @@ def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
     :func:`window_dataset` (key: the dataset's ids and :func:`featurizer_key` of
     ``featurize``; ``cache=False`` to skip), written to a temporary file and renamed.
 
-    Taught in ``09_zhao_multispec_cbam_bls``.
+    ``reads="item"``: ``featurize(item)`` gets the whole item (a dict: audio, face frames,
+    its ``id`` ...), for inputs made from several signals or seeded by the item (chapter
+    11's noisy audio); the default ``"audio"`` calls ``featurize(audio, sr)``.
+
+    Taught in ``09_zhao_multispec_cbam_bls`` (``reads="item"``: ``11_kirar_zebra_bilstm_attention``).
     """
     if len(ds) == 0:
         raise ValueError(f"clip_windows: dataset {ds.name!r} is empty")
     if not callable(featurize):
         raise TypeError(f"clip_windows: featurize must be callable (audio, sr) -> {{name: (D, T)}}, "
                         f"got {type(featurize).__name__}")
-    path = _cache_file(ds, {"clip_windows": featurizer_key(featurize)}, cache_dir) if cache else None
+    reads = as_choice(reads, "reads", ("audio", "item"), where="clip_windows")
+    options = {"clip_windows": featurizer_key(featurize)}
+    if reads == "item":
+        options["reads"] = reads
+    path = _cache_file(ds, options, cache_dir) if cache else None
     meta_columns = [c for c in ("id", "subject", "clip_id") if c in ds.meta.columns]
     meta = pd.DataFrame({"trial": np.arange(len(ds), dtype=np.int64), "start_s": np.zeros(len(ds))})
     for c in meta_columns:
@@ -596,12 +604,15 @@ def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
     chunks: Dict[str, list] = {}
     for i in _progress(range(len(ds)), len(ds), progress, desc="clip features"):
         item = ds[i]
-        if "audio" not in item or "sr" not in item:
-            raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) of {ds.name!r} has no audio")
-        f = featurize(np.asarray(item["audio"], dtype=np.float64), item["sr"])
+        if reads == "item":
+            f = featurize(item)
+        else:
+            if "audio" not in item or "sr" not in item:
+                raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) of {ds.name!r} has no audio")
+            f = featurize(np.asarray(item["audio"], dtype=np.float64), item["sr"])
         if not isinstance(f, Mapping) or not f:
-            raise TypeError(f"clip_windows: featurize(audio, sr) of item {i} must return a non-empty dict of "
-                            "(D, T) arrays")
+            call = "featurize(item)" if reads == "item" else "featurize(audio, sr)"
+            raise TypeError(f"clip_windows: {call} of item {i} must return a non-empty dict of (D, T) arrays")
         if i == 0:
             chunks = {str(n): [] for n in f}
         if set(map(str, f)) != set(chunks):
