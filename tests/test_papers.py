@@ -207,7 +207,7 @@ def test_row_models_cover_the_rows_of_the_main_table(key):
     else:
         rows = list(table[module.MAIN_ROW_COLUMN])
     assert list(module.ROW_MODELS) == rows
-    if key not in ("hao", "zhao", "wang"):   # chapters not built yet stand for no row
+    if key not in ("hao", "zhao", "wang", "kirar"):   # chapters not built yet stand for no row
         assert all(v is None for v in module.ROW_MODELS.values())
 
 
@@ -281,3 +281,23 @@ def test_readme_cites_every_paper():
         assert c.title in section
         assert (c.doi or c.url or "Not printed in the paper") in section
         assert papers.cite(key, "bibtex") in section
+
+
+def test_kirar_table_models_are_named_as_the_rows_and_share_one_preparation():
+    specs = kirar.table_models()
+    names = [s.name for s in specs]
+    assert names[:3] == list(kirar.ROW_MODELS.values())
+    assert names[3:] == [kirar.ablation_name(w) for w in kirar.ABLATIONS]
+    table = specs[:3]
+    assert all(s.prepare is table[0].prepare for s in table)           # one fit per split for the three rows
+    assert len({id(s.prepare) for s in specs}) == 1 + len(kirar.ABLATIONS)
+    by_name = {s.name: s for s in specs}
+    assert by_name[kirar.ablation_name("without selection")].prepare.selector is None
+    assert by_name[kirar.ablation_name("without the autoencoder")].prepare.codes == {}
+    assert by_name[kirar.ablation_name("without spectral subtraction")].prepare.inputs == ("audio_no_ss", "face")
+    assert by_name[kirar.ablation_name("audio only")].prepare.inputs == ("audio",)
+    assert by_name[kirar.ablation_name("faces only")].prepare.inputs == ("face",)
+    extra = kirar.table_models(face_inputs={"random": "face_random"})[-1]
+    assert extra.name == "faces only: random" and extra.prepare.inputs == ("face_random",)
+    with pytest.raises(KeyError, match="ablations are"):
+        kirar.ablation_name("without everything")
