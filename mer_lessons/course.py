@@ -79,6 +79,8 @@ SYLLABUS = (
     ("09_zhao_multispec_cbam_bls.ipynb",
      "Zhao et al.: MultiSpec-DNN, CBAM, Chord2Vec and the Broad Learning System"),
     ("10_wang_crossmodal_transformer.ipynb", "Wang: lyrics and audio through a cross-modal Transformer"),
+    ("11_kirar_zebra_bilstm_attention.ipynb",
+     "Kirar et al.: audio and faces, zebra feature selection, a BiLSTM with self-attention"),
 )
 
 

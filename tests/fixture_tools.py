@@ -16,7 +16,9 @@ import mode puts ``tests/`` on ``sys.path`` for the test files there):
 * :func:`file_bytes` / :func:`assert_writer_deterministic` -- the fixture writer writes the
   same bytes twice and what ``tests/fixtures/<name>`` holds;
 * :func:`assert_not_available` -- ``data.load`` of an empty folder says where to get the data;
-* :func:`registry_entry` / :func:`card_text` -- a dataset's registry entry and card.
+* :func:`registry_entry` / :func:`card_text` -- a dataset's registry entry and card;
+* :func:`smoke_run_text` -- run one chapter in smoke mode with parameters (a real dataset's
+  fixture) and return the text its cells printed.
 """
 
 from __future__ import annotations
@@ -176,3 +178,25 @@ def card_text(name: str, *needles: str) -> str:
     for needle in needles:
         assert needle in text, f"the {name} card does not mention {needle!r}"
     return text
+
+
+def smoke_run_text(number: str, tmp_path: Path, **parameters) -> str:
+    """Run notebook ``number`` (e.g. ``"11"``) with ``SMOKE=True`` and ``parameters`` (``-p KEY VALUE``
+    each) through ``course run``, assert it passed, and return the text of its cells' outputs."""
+    import json
+
+    import nbformat
+
+    from mer_lessons import course
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    out = tmp_path / "out"
+    args = ["run", "--smoke", "--notebooks", str(notebooks), "--only", number, "--out", str(out), "--no-progress"]
+    for key, value in parameters.items():
+        args += ["-p", key, str(value)]
+    code = course.main(args)
+    report = json.loads((out / "report.json").read_text())
+    assert code == 0, report["results"]
+    (path,) = [out / r["notebook"] for r in report["results"]]
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))

@@ -7,17 +7,14 @@ train / validation / test split by listener. The notebook then runs through the 
 loader a student would use (``data.load(DATASET, root=DATA_ROOT)``).
 """
 
-import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from mer_lessons import course, data
+from mer_lessons import data
 
-from fixture_tools import load_writer
+from fixture_tools import load_writer, smoke_run_text
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PARTICIPANTS = (1, 2, 3, 4, 5, 6)   # 6 listeners: 2 test, 1 validation, 3 training
 
 
@@ -28,11 +25,6 @@ def _recordings(name: str, root: Path) -> Path:
     else:
         writer.write_recordings(root, participants=PARTICIPANTS, seconds=3.0)
     return root
-
-
-def _text_outputs(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
 @pytest.mark.parametrize("name, modalities", [
@@ -52,13 +44,7 @@ def test_recordings_load_in_the_real_format(tmp_path, name, modalities):
 
 @pytest.mark.parametrize("name, modalities", [("deap", "eeg, gsr, ppg"), ("amigos", "eeg, ecg, gsr")])
 def test_notebook_08_runs_on_the_papers_datasets(tmp_path, name, modalities):
-    root = _recordings(name, tmp_path / name)
-    out = tmp_path / "out"
-    code = course.main(["run", "--smoke", "--notebooks", str(NOTEBOOKS), "--only", "08", "--out", str(out),
-                        "-p", "DATASET", name, "-p", "DATA_ROOT", str(root), "--no-progress"])
-    report = json.loads((out / "report.json").read_text())
-    assert code == 0, report["results"]
-    text = _text_outputs(out / "08_hao_realtime_fusion.ipynb")
+    text = smoke_run_text("08", tmp_path, DATASET=name, DATA_ROOT=_recordings(name, tmp_path / name))
     assert f"Dataset('{name}'" in text
     assert "has no lyrics and no music audio: the Fig. 1 network is skipped" in text
     assert "the felt emotion is only known on the teaching dataset" in text

@@ -8,33 +8,17 @@ phrases with vgmidi_labelled.csv). The notebook reads them through the same load
 would use (``data.load(name, root=...)``).
 """
 
-import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from mer_lessons import course
+from fixture_tools import smoke_run_text
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def _text_outputs(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-
-
 def _run(tmp_path, **parameters) -> str:
-    out = tmp_path / "out"
-    args = ["run", "--smoke", "--notebooks", str(NOTEBOOKS), "--only", "09", "--out", str(out), "--no-progress"]
-    for key, value in parameters.items():
-        args += ["-p", key, str(value)]
-    code = course.main(args)
-    report = json.loads((out / "report.json").read_text())
-    assert code == 0, report["results"]
-    return _text_outputs(out / "09_zhao_multispec_cbam_bls.ipynb")
+    return smoke_run_text("09", tmp_path, **parameters)
 
 
 def test_notebook_09_runs_on_4q_audio(tmp_path):

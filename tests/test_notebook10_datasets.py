@@ -2,25 +2,11 @@
 (the 2019 release's layout: metadata and annotation CSVs, chorus MP3s, LRC lyrics, EDA), read by the
 same loader a student uses (``data.load("pmemo", root=...)``)."""
 
-import json
-from pathlib import Path
-
-import nbformat
-
-from mer_lessons import course
-
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from fixture_tools import FIXTURES, smoke_run_text
 
 
 def test_notebook_10_runs_on_pmemo(tmp_path):
-    out = tmp_path / "out"
-    code = course.main(["run", "--smoke", "--notebooks", str(NOTEBOOKS), "--only", "10", "--out", str(out), "--no-progress",
-                        "-p", "DATASET", "pmemo", "-p", "DATA_ROOT", str(FIXTURES / "pmemo")])
-    report = json.loads((out / "report.json").read_text())
-    assert code == 0, report["results"]
-    nb = nbformat.read(out / "10_wang_crossmodal_transformer.ipynb", as_version=4)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    text = smoke_run_text("10", tmp_path, DATASET="pmemo", DATA_ROOT=FIXTURES / "pmemo")
     assert "Dataset('pmemo'" in text
     assert "token states are zero exactly at padding: True" in text
     assert "too few for a nearest-neighbour estimate" in text          # three fixture songs
