@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mer_lessons import data
-from mer_lessons.data import files
+from mer_lessons.data import files, labels
 from mer_lessons.data.examples import meld as meld_writer
 from mer_lessons.data.loaders import meld
 
@@ -21,8 +21,13 @@ needs_ffmpeg = pytest.mark.skipif(not HAVE_FFMPEG, reason="decoding a clip's aud
                                   "(apt-get install ffmpeg, or pip install imageio-ffmpeg)")
 needs_opencv = pytest.mark.skipif(not meld._have_opencv(), reason="decoding video frames needs OpenCV")
 
-#: The utterances whose clip has a video track (a drawn face) and an extracted waves/*.wav.
+#: The utterances of Kirar's classes whose clip has a video track (a drawn face) and an extracted waves/*.wav.
 AV_IDS = [f"{split}_dia{d}_utt{u}" for split, clips in meld_writer.AV_CLIPS.items() for d, u, _ in clips]
+#: ... the same for anger, fear and disgust (Liu's other MELD classes); all of them, in the writer's
+#: order (a clip's index here is the variant of its drawn face).
+LIU_AV_IDS = [f"{split}_dia{d}_utt{u}" for split, clips in meld_writer.AV_CLIPS_LIU.items() for d, u, _ in clips]
+ALL_AV_IDS = AV_IDS + LIU_AV_IDS
+LIU9_MELD = ("joy", "sadness", "surprise", "anger", "fear", "disgust")
 
 
 load = quiet_loader("meld")
@@ -31,9 +36,9 @@ copy = copy_fixture_for("meld", "MELD.Raw")
 
 def test_counts_ids_splits_and_speakers():
     ds = load()
-    assert len(ds) == 24
-    assert ds.meta["split"].value_counts().to_dict() == {"train": 14, "dev": 5, "test": 5}
-    assert ds.meta["id"].iloc[0] == "train_dia0_utt0" and ds.meta["id"].iloc[-1] == "test_dia1_utt1"
+    assert len(ds) == 27
+    assert ds.meta["split"].value_counts().to_dict() == {"train": 16, "dev": 5, "test": 6}
+    assert ds.meta["id"].iloc[0] == "train_dia0_utt0" and ds.meta["id"].iloc[-1] == "test_dia2_utt0"
     assert ds.meta["id"].is_unique  # dialogue ids restart per split, ids do not collide
     assert (ds.meta["subject"] == ds.meta["speaker"]).all()
     assert ds.meta.loc[1, "speaker"] == "The Interviewer"
@@ -43,15 +48,15 @@ def test_counts_ids_splits_and_speakers():
 
 def test_labels_and_columns():
     ds = load()
-    assert ds.label_columns == ("emotion", "sentiment", "kirar3")
+    assert ds.label_columns == ("emotion", "sentiment", "kirar3", "liu9")
     assert set(ds.meta["emotion"]) <= set(meld.EMOTIONS)
     assert set(ds.meta["sentiment"]) <= set(meld.SENTIMENTS)
     for column in ("text", "speaker", "dialogue_id", "utterance_id", "season", "episode", "start_time",
                    "end_time", "duration", "video_path", "audio_path", "has_video", "has_audio"):
         assert column in ds.meta.columns
     item = ds[4]
-    assert item["labels"] == {"emotion": "surprise", "sentiment": "positive", "kirar3": "surprise"}
-    assert ds[0]["labels"]["kirar3"] is None
+    assert item["labels"] == {"emotion": "surprise", "sentiment": "positive", "kirar3": "surprise", "liu9": "surprise"}
+    assert ds[0]["labels"]["kirar3"] is None and ds[0]["labels"]["liu9"] is None  # neutral
 
 
 def test_kirar3_classes():
@@ -60,8 +65,28 @@ def test_kirar3_classes():
     assert set(ds.meta["kirar3"]) == {"happy", "sad", "surprise"}
     mapping = dict(zip(ds.meta["emotion"], ds.meta["kirar3"]))
     assert mapping == {"joy": "happy", "sadness": "sad", "surprise": "surprise"}
+    assert ds.meta["liu9"].tolist() == ds.meta["emotion"].tolist()  # the liu9 column is there too
     with pytest.raises(ValueError, match="kirar3"):
         load(classes="ekman")
+
+
+def test_liu9_classes_drop_neutral_and_keep_both_columns():
+    every = load()
+    assert meld.LIU9 == {e: e for e in LIU9_MELD} and set(meld.LIU9) <= set(labels.LIU9_PROTOTYPES)
+    expected = [None if e == "neutral" else e for e in every.meta["emotion"]]
+    assert every.meta["liu9"].tolist() == expected  # always a column, None for neutral
+    ds = load(classes="liu9")
+    assert len(ds) == 22 and "neutral" not in set(ds.meta["emotion"])
+    assert list(ds.meta["id"]) == [i for i, e in zip(every.meta["id"], expected) if e is not None]
+    assert (ds.meta["liu9"] == ds.meta["emotion"]).all() and set(ds.meta["liu9"]) == set(LIU9_MELD)
+    assert ds.meta["liu9"].value_counts().to_dict() == {"surprise": 7, "sadness": 5, "joy": 4, "anger": 2,
+                                                        "fear": 2, "disgust": 2}
+    kirar = dict(zip(ds.meta["emotion"], ds.meta["kirar3"]))  # kirar3 still right, None outside its three
+    assert kirar == {"joy": "happy", "sadness": "sad", "surprise": "surprise", "anger": None, "fear": None,
+                     "disgust": None}
+    assert ds[0]["labels"]["liu9"] == ds.meta["liu9"].iloc[0]
+    with pytest.raises(ValueError, match="liu9"):
+        load(classes="liu")
 
 
 def test_csv_encodings_and_text_repair():
@@ -117,9 +142,9 @@ def test_missing_clips_still_give_text():
     assert not meta.loc["dev_dia0_utt1", "has_video"] and not meta.loc["dev_dia0_utt1", "has_audio"]
     item = ds[int(np.flatnonzero(ds.meta["id"] == "dev_dia0_utt1")[0])]
     assert item["text"] == "What?" and item["video_path"] is None and "audio" not in item
-    assert meta["has_video"].sum() == 16 and meta["has_audio"].sum() == 17
+    assert meta["has_video"].sum() == 22 and meta["has_audio"].sum() == 23
     kept = load(require_media=True)
-    assert len(kept) == 17 and kept.meta["has_audio"].all()
+    assert len(kept) == 23 and kept.meta["has_audio"].all()
 
 
 def test_extracted_wav_is_read_without_ffmpeg(monkeypatch):
@@ -197,6 +222,41 @@ def test_frames_true_gives_face_frames_of_the_av_clips():
         np.testing.assert_array_equal(item["face"], drawn)
 
 
+def test_liu9_av_clips_have_a_wav_and_a_clip_for_every_class():
+    ds = load(classes="liu9", require_media=True, frames=True)
+    assert sorted(ds.meta["id"]) == sorted(ALL_AV_IDS)  # with frames=True: only utterances with a clip
+    assert ds.meta["has_video"].all() and all(p.endswith(".wav") for p in ds.meta["audio_path"])
+    counts = ds.meta["liu9"].value_counts().to_dict()
+    assert counts == {"joy": 4, "sadness": 4, "surprise": 4, "anger": 2, "fear": 2, "disgust": 2}
+    liu = ds.meta.set_index("id").loc[LIU_AV_IDS]
+    assert liu.groupby("liu9")["split"].apply(lambda s: "train" in set(s) and len(set(s)) == 2).all()
+
+
+@needs_opencv
+def test_liu9_frames_and_audio_for_the_six_classes(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the sidecar wavs need no ffmpeg
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    ds = load(classes="liu9", require_media=True, frames=True)
+    emotions = dict(zip(ds.meta["id"], ds.meta["emotion"]))
+    seen = set()
+    for i in range(len(ds)):
+        item = ds[i]
+        assert item["face"].shape == (4, 48, 48) and item["face_fps"] == 4.0
+        assert item["sr"] == 8000 and item["audio"].shape == (1600,)
+        drawn = meld_writer.face_frames(emotions[item["id"]], ALL_AV_IDS.index(item["id"]))
+        np.testing.assert_array_equal(item["face"], drawn)
+        seen.add(item["labels"]["liu9"])
+    assert seen == set(LIU9_MELD)
+
+
+def test_drawn_faces_differ_between_the_six_classes():
+    faces = {e: meld_writer.face_frames(e, 0) for e in LIU9_MELD}
+    for a in LIU9_MELD:
+        for b in LIU9_MELD:
+            assert a == b or not np.array_equal(faces[a], faces[b])
+    assert all(np.all(f % 17 == 0) for f in faces.values())
+
+
 @needs_opencv
 def test_frame_fps_and_frame_size_options():
     ds = load(classes="kirar3", require_media=True, frames=True, frame_fps=8, frame_size=24, audio=False)
@@ -218,7 +278,7 @@ def test_frame_fps_and_frame_size_options():
 def test_frames_none_is_best_effort_and_frames_true_requires_a_video():
     ds = load(frames=None, audio=False)
     with_face = {ds.meta["id"].iloc[i] for i in range(len(ds)) if "face" in ds[i]}
-    assert with_face == set(AV_IDS)  # audio-only, truncated and missing clips give no frames
+    assert with_face == set(ALL_AV_IDS)  # audio-only, truncated and missing clips give no frames
     strict = load(frames=True, audio=False)
     ids = list(strict.meta["id"])
     with pytest.raises(data.DatasetFormatError, match="dia0_utt0.mp4"):  # an audio-only clip
@@ -264,7 +324,7 @@ def test_clips_without_csv_row_are_reported():
 def test_split_option():
     ds = load(split="dev")
     assert len(ds) == 5 and set(ds.meta["split"]) == {"dev"}
-    assert len(load(split=["train", "test"])) == 19
+    assert len(load(split=["train", "test"])) == 22
     with pytest.raises(ValueError, match="unknown split"):
         load(split="validation")
 
@@ -281,7 +341,7 @@ def test_missing_label_file(copy):
     (copy / "dev_sent_emo.csv").unlink()
     with pytest.raises(data.DatasetFormatError, match="dev_sent_emo.csv"):
         load(copy)
-    assert len(load(copy, split="train")) == 14
+    assert len(load(copy, split="train")) == 16
 
 
 def test_wrong_layout(tmp_path):
@@ -320,6 +380,6 @@ def test_writer_is_deterministic(tmp_path):
 
 
 def test_registry_and_card():
-    info = registry_entry("meld", "open", modalities=("audio", "video", "text"))
+    info = registry_entry("meld", "open", modalities=("audio", "video", "text"), chapters=("11", "12"))
     assert any(f.filename == "MELD.Raw.tar.gz" for f in info.files)
-    card_text("meld", "kirar3")
+    card_text("meld", "kirar3", 'classes="liu9"')

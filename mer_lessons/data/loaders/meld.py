@@ -5,7 +5,10 @@ seven: neutral, joy, sadness, anger, surprise, fear, disgust), a **sentiment** (
 neutral, negative), and a video clip cut from the episode (``.mp4``, audio inside).
 Chapter ``11`` uses it: ``classes="kirar3"`` keeps the
 three classes of Kirar et al. (happy = joy, sad = sadness, surprise), whose audio and faces
-(``frames=True``) chapter ``11`` combines.
+(``frames=True``) chapter ``11`` combines. Chapter ``12`` uses it with ``classes="liu9"``:
+the six MELD emotions that are among the nine classes of Liu et al. (joy, sadness,
+surprise, anger, fear, disgust, named as in :data:`labels.LIU9_PROTOTYPES`; neutral has no
+counterpart and is dropped; trust, anxiety and anticipation have no MELD utterances).
 
 Official layout (``MELD.Raw.tar.gz`` unpacked, then its ``train.tar.gz``, ``dev.tar.gz`` and
 ``test.tar.gz`` unpacked in place; a single top folder such as ``MELD.Raw/`` is found)::
@@ -85,6 +88,15 @@ SENTIMENTS = ("positive", "neutral", "negative")
 
 #: Kirar et al.'s three classes on MELD: their name -> MELD's emotion.
 KIRAR3 = {"happy": "joy", "sad": "sadness", "surprise": "surprise"}
+
+#: Liu et al.'s nine classes on MELD: their name (a key of ``labels.LIU9_PROTOTYPES``) ->
+#: MELD's emotion. Six of the nine have a MELD emotion; trust, anxiety and anticipation have
+#: none, and MELD's neutral has no counterpart among the nine.
+LIU9 = {"joy": "joy", "sadness": "sadness", "surprise": "surprise", "anger": "anger", "fear": "fear",
+        "disgust": "disgust"}
+
+#: The values of ``classes``: None (every utterance) or a class scheme (its label column).
+CLASS_SCHEMES = {"kirar3": KIRAR3, "liu9": LIU9}
 
 #: Official CSV column -> column of ``ds.meta``.
 COLUMNS = {
@@ -226,8 +238,10 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     Parameters
     ----------
     split : ``"train"``, ``"dev"``, ``"test"``, a list of them, or None for all three.
-    classes : None (the seven emotions) or ``"kirar3"`` (only joy, sadness and surprise,
-        labelled happy / sad / surprise in the ``kirar3`` column).
+    classes : None (the seven emotions), ``"kirar3"`` (only joy, sadness and surprise,
+        labelled happy / sad / surprise in the ``kirar3`` column) or ``"liu9"`` (only the six
+        emotions among Liu et al.'s nine classes -- joy, sadness, surprise, anger, fear,
+        disgust, named the same in the ``liu9`` column -- so neutral is dropped).
     require_media : keep only utterances whose clip (or extracted ``.wav``) is on disk; with
         ``frames=True``, only those with a clip.
     audio : None = give ``audio`` when it can be read (a ``.wav`` sidecar, or the clip when
@@ -248,21 +262,22 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     Returns a :class:`Dataset`: ``meta`` has ``id, split, subject`` (the speaker), the CSV's
     columns in snake case (``text, speaker, emotion, sentiment, dialogue_id, utterance_id,
     season, episode, start_time, end_time`` in seconds), ``duration``, ``kirar3`` (None
-    outside the three classes), ``video_path`` / ``audio_path`` and ``has_video`` /
+    outside the three classes) and ``liu9`` (None for neutral) -- both columns in every
+    mode, whatever ``classes`` is -- ``video_path`` / ``audio_path`` and ``has_video`` /
     ``has_audio``. Items: ``text``, ``speaker``, ``video_path`` (or None) and, when read,
     ``audio`` (float32 mono) with ``sr`` and ``face`` (uint8 grey ``(F, frame_size,
     frame_size)``, 0-255) with ``face_fps`` (float, frames per second). Labels:
-    ``emotion``, ``sentiment``, ``kirar3``.
+    ``emotion``, ``sentiment``, ``kirar3``, ``liu9``.
     Extra attributes: ``ds.encodings`` (CSV -> encoding used), ``ds.skipped``
     (``(file, reason)`` for clips that no CSV lists).
 
     Taught in ``04_emotion_models_and_datasets``; the video frames in
-    ``11_kirar_zebra_bilstm_attention``.
+    ``11_kirar_zebra_bilstm_attention``; ``classes="liu9"`` in ``12_liu_bimodal_audio_video``.
     """
     root = _find_root(Path(root))
     splits = list(SPLITS) if split is None else option_names(split, list(SPLITS), dataset="meld", what="split")
-    if classes not in (None, "kirar3"):
-        raise ValueError(f"meld: classes must be None or 'kirar3', got {classes!r}")
+    if classes is not None and classes not in CLASS_SCHEMES:
+        raise ValueError(f"meld: classes must be None, 'kirar3' or 'liu9', got {classes!r}")
     if audio not in (None, True, False):
         raise ValueError(f"meld: audio must be None, True or False, got {audio!r}")
     if frames not in (None, True, False):
@@ -320,16 +335,17 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
                           zip(meta["split"], meta["dialogue_id"], meta["utterance_id"])])
     meta.insert(2, "subject", meta["speaker"])
     meta["duration"] = meta["end_time"] - meta["start_time"]
-    to_kirar = {emotion: name for name, emotion in KIRAR3.items()}
-    meta["kirar3"] = [to_kirar.get(e) for e in meta["emotion"]]
+    for scheme, mapping in CLASS_SCHEMES.items():  # a column per scheme, None outside its classes
+        to_class = {emotion: name for name, emotion in mapping.items()}
+        meta[scheme] = [to_class.get(e) for e in meta["emotion"]]
     meta["has_video"] = meta["video_path"].notna()
     meta["has_audio"] = meta["audio_path"].notna()
-    if classes == "kirar3":
-        meta = meta[meta["kirar3"].notna()]
+    if classes is not None:
+        meta = meta[meta[classes].notna()]
     if require_media:
         meta = meta[meta["has_video"] if frames is True else meta["has_audio"] | meta["has_video"]]
     meta = meta.reset_index(drop=True)
-    for column in ("kirar3", "video_path", "audio_path"):  # None, not NaN, where there is no value
+    for column in (*CLASS_SCHEMES, "video_path", "audio_path"):  # None, not NaN, where there is no value
         meta[column] = meta[column].astype(object).where(meta[column].notna(), None)
     warn_skipped(skipped, "meld", "clip file(s) match no CSV row and are skipped")
 
@@ -370,7 +386,7 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
             return  # frames=None: an audio-only or undecodable clip gives no frames
         item["face"], item["face_fps"] = face, fps
 
-    ds = Dataset("meld", meta, load_item, label_columns=("emotion", "sentiment", "kirar3"), root=root)
+    ds = Dataset("meld", meta, load_item, label_columns=("emotion", "sentiment", *CLASS_SCHEMES), root=root)
     ds.encodings = encodings
     ds.skipped = skipped
     return ds
