@@ -63,7 +63,7 @@ def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Op
                        epochs: int = 30, batch_size: int = 32, lr: float = 1e-3,
                        lr_decay: Optional[float] = 0.95, patience: Optional[int] = 5,
                        reconstruction: bool = True, seed: int = 0, device: Any = "auto",
-                       progress: bool = False) -> train.History:
+                       progress: bool = False, loss_fn: Optional[Callable] = None) -> train.History:
     """Fit ``model`` on labelled windows; the defaults are Hao et al.'s settings (§3.3/§4.1).
 
     Adam at ``lr = 1e-3``, multiplied by ``lr_decay`` after every epoch (the paper says
@@ -77,6 +77,9 @@ def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Op
     jointly (the paper does not say whether it pre-trains them). A model with an
     ``auxiliary_loss(x)`` method (e.g. the valence/arousal regression of
     :class:`mer_lessons.models.wang.WindowInputs`) gets that term added the same way.
+    ``loss_fn(output, y)`` replaces the cross-entropy; ``"model"`` uses the model's own
+    ``loss_fn`` method (e.g. the L1 loss of Liu et al., Eq. 20, in
+    :class:`mer_lessons.models.liu.WindowInputs`).
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -87,7 +90,12 @@ def train_window_model(model: torch.nn.Module, train_set: WindowSet, val_set: Op
         extra = lambda m, x: m.auxiliary_loss(x)  # noqa: E731
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     val = _data(val_set, modalities, stacked) if val_set is not None else None
-    return train.fit(model, _data(train_set, modalities, stacked), val, optimizer=optimizer,
+    if isinstance(loss_fn, str):
+        if loss_fn != "model" or not callable(getattr(model, "loss_fn", None)):
+            raise ValueError(f"train_window_model: loss_fn must be a callable, None or 'model' (a model with a "
+                             f"loss_fn method), got {loss_fn!r} for {type(model).__name__}")
+        loss_fn = model.loss_fn
+    return train.fit(model, _data(train_set, modalities, stacked), val, optimizer=optimizer, loss_fn=loss_fn,
                      epochs=epochs, batch_size=batch_size, lr_decay=lr_decay,
                      patience=patience if val is not None else None, seed=seed, device=device,
                      progress=progress, extra_loss=extra)
@@ -143,6 +151,48 @@ def time_window_predictions(model: torch.nn.Module, windows: WindowSet, *, n: in
     finally:
         torch.set_num_threads(old)
     return times
+
+
+def volume_latency(model: torch.nn.Module, windows: WindowSet, volumes: Sequence[int] = (100, 200, 300, 400, 500), *,
+                   modalities: Optional[Sequence[str]] = None, stacked: bool = False, repeats: int = 5,
+                   warmup: int = 1) -> pd.DataFrame:
+    """Time to recognise ``n`` samples at once, for each ``n`` of ``volumes``: ``(volume, ms, ms_per_sample)``.
+
+    The first ``n`` windows (repeated when there are fewer) go through ``model`` as one batch
+    on the CPU under ``torch.no_grad()`` in eval mode; the median of ``repeats`` timed calls
+    (after ``warmup`` untimed ones) is ``ms``, in milliseconds. This is what Liu et al.
+    (2025), Table 3, tabulate ("emotion recognition delay" for 100 ... 500 samples); the
+    paper does not say how it timed, so our numbers measure this machine and this batch
+    rule, not theirs.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    volumes = [as_int(v, "volumes", minimum=1, where="volume_latency") for v in volumes]
+    repeats = as_int(repeats, "repeats", minimum=1, where="volume_latency")
+    warmup = as_int(warmup, "warmup", minimum=0, where="volume_latency")
+    ms = list(modalities) if modalities is not None else windows.modalities
+    model = model.cpu()
+    was_training = model.training
+    model.eval()
+    rows = []
+    try:
+        for n in volumes:
+            index = np.arange(n) % len(windows)
+            part = windows.subset(index)
+            x = (torch.from_numpy(part.stacked(ms)) if stacked else
+                 {m: torch.from_numpy(part.features[m]) for m in ms})
+            seconds = []
+            with torch.no_grad():
+                for k in range(warmup + repeats):
+                    t0 = time.perf_counter()
+                    model(x)
+                    if k >= warmup:
+                        seconds.append(time.perf_counter() - t0)
+            ms_total = float(np.median(seconds) * 1000)
+            rows.append({"volume": n, "ms": ms_total, "ms_per_sample": ms_total / n})
+    finally:
+        model.train(was_training)
+    return pd.DataFrame(rows)
 
 
 def score(y_true, y_pred, classes: Sequence, name: Optional[str] = None) -> pd.DataFrame:
@@ -515,7 +565,7 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
                         by: str = "subject", test_size: float = 0.25, val_size: float = 0.2,
                         stream_ablation: Optional[StreamAblation] = None, n_timing: int = 0,
                         keep: Sequence[str] = (), confidence: float = 0.95, progress: bool = True,
-                        **compare_options) -> RepeatedComparison:
+                        folds: Optional[int] = None, **compare_options) -> RepeatedComparison:
     """:func:`compare_models` over repeated listener splits and seeds, with 95 % intervals.
 
     Repeat ``r`` splits ``windows`` (labelled, standardised) with
@@ -530,9 +580,16 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
     the first repeat only (latency measures the machine, not the split: ``latency_ms`` has
     no interval). Returns a :class:`RepeatedComparison`.
 
-    Taught in ``08_hao_realtime_fusion``.
+    ``folds=K`` replaces the random splits by a grouped K-fold cross-validation
+    (:func:`mer_lessons.splits.group_fold_split`): repeat ``r`` tests fold ``r % K`` of the
+    folds drawn with seed ``r // K`` (``test_size`` is then unused), so ``repeats=K`` is one
+    K-fold cross-validation in which every group is tested once.
+
+    Taught in ``08_hao_realtime_fusion`` (``folds``: ``12_liu_bimodal_audio_video``).
     """
     n_timing = as_int(n_timing, "n_timing", minimum=0, where="repeated_comparison")
+    if folds is not None:
+        folds = as_int(folds, "folds", minimum=2, where="repeated_comparison")
     seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_comparison")))
              if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
     if stream_ablation is not None:
@@ -550,7 +607,10 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
         raise ValueError(f"repeated_comparison: keep names {unknown_keep}, which are not among specs")
 
     def run(r: int) -> pd.DataFrame:
-        parts = splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
+        parts = (splits.group_split(windows.meta, by=by, test_size=test_size, val_size=val_size, seed=r)
+                 if folds is None else
+                 splits.group_fold_split(windows.meta, by=by, n_folds=folds, fold=r % folds, val_size=val_size,
+                                         seed=r // folds))
         tr, va, te = (windows.subset(parts[k]) for k in ("train", "val", "test"))
         results, models = compare_models(tr, va, te, specs=specs, seed=r, progress=False,
                                          n_timing=n_timing if r == seeds[0] else 0, **compare_options)
@@ -582,7 +642,7 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
 
 
 def pooled_confusion(study: "RepeatedComparison", spec: ModelSpec, windows: WindowSet, *,
-                     device: Any = "cpu") -> pd.DataFrame:
+                     device: Any = "cpu", per_repeat: bool = False):
     """The confusion counts of one model summed over every repeat's test windows.
 
     ``study``: a :class:`RepeatedComparison` whose ``repeated_comparison(keep=...)`` named
@@ -592,6 +652,9 @@ def pooled_confusion(study: "RepeatedComparison", spec: ModelSpec, windows: Wind
     :func:`mer_lessons.metrics.confusion` are added up. Rows: true class, columns:
     predicted, in ``windows.classes`` order; the total is the number of test windows over
     all repeats.
+
+    ``per_repeat=True`` returns ``{repeat: table}`` instead of their sum (for a metric per
+    repeat, e.g. :func:`mer_lessons.metrics.grade_correlation`).
 
     Paper: one confusion matrix of one split (Kirar et al., Figs. 4-6); we: every repeat's
     test windows pooled, so the matrix rests on all of them.
@@ -603,7 +666,7 @@ def pooled_confusion(study: "RepeatedComparison", spec: ModelSpec, windows: Wind
         raise KeyError(f"pooled_confusion: the study did not keep {spec.name!r}; run repeated_comparison(..., "
                        f"keep=[{spec.name!r}, ...])")
     classes = list(windows.classes)
-    total = None
+    total, tables = None, {}
     for r, models in kept.items():
         model = models[spec.name]
         test = windows.subset(study.parts_by_repeat[r]["test"])
@@ -615,8 +678,9 @@ def pooled_confusion(study: "RepeatedComparison", spec: ModelSpec, windows: Wind
             pred = predict_windows(model, test, modalities=_inputs(spec, test), stacked=spec.kind == "sequence",
                                    device=device).argmax(1)
         table = metrics.confusion(test.labels, np.asarray(classes, dtype=object)[pred], labels=classes)
+        tables[r] = table
         total = table if total is None else total + table
-    return total
+    return tables if per_repeat else total
 
 
 @dataclass

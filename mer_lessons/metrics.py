@@ -473,6 +473,40 @@ def ccc(y_true, y_pred) -> float:
     return 2.0 * covariance / denominator
 
 
+def grade_correlation(table, grades) -> float:
+    """Pearson correlation between the true and the predicted classes' numeric grades, from a confusion table.
+
+    ``table``: counts, rows true class, columns predicted (:func:`confusion`); ``grades``:
+    ``{class: value}`` for every class of the table (e.g. the middle of each emotion's
+    range in Liu et al. (2025), Sec. 4.2: trust 0.05, joy 0.15, ... disgust 0.9). Every
+    test item is the pair (grade of its true class, grade of its predicted class), each
+    cell counted as often as it holds items; the result is their Pearson r (NaN when
+    either side has no spread, e.g. one predicted class only). Perfect predictions give 1.
+
+    Liu et al. (2025), Fig. 9, report "the correlation coefficient" between recognised and
+    actual emotions without defining it; we: this reading, which needs a number per class
+    and so uses their grades.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    table = pd.DataFrame(table)
+    missing = [c for c in list(table.index) + list(table.columns) if c not in grades]
+    if missing:
+        raise KeyError(f"grade_correlation: no grade for {sorted(set(map(str, missing)))}")
+    counts = table.to_numpy(dtype=float)
+    if (counts < 0).any():
+        raise ValueError("grade_correlation: the table must hold counts (>= 0)")
+    true_g = np.array([grades[c] for c in table.index], dtype=float)[:, None] * np.ones_like(counts)
+    pred_g = np.array([grades[c] for c in table.columns], dtype=float)[None, :] * np.ones_like(counts)
+    w = counts / counts.sum() if counts.sum() > 0 else counts
+    if counts.sum() == 0:
+        return float("nan")
+    mt, mp = (w * true_g).sum(), (w * pred_g).sum()
+    cov = (w * (true_g - mt) * (pred_g - mp)).sum()
+    vt, vp = (w * (true_g - mt) ** 2).sum(), (w * (pred_g - mp) ** 2).sum()
+    return float(cov / np.sqrt(vt * vp)) if vt > 0 and vp > 0 else float("nan")
+
+
 def regression_report(y_true, y_pred) -> dict[str, float]:
     """``{"mae", "rmse", "pearson", "ccc"}`` of one prediction of a rating.
 

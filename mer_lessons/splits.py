@@ -107,6 +107,28 @@ def group_folds(meta: pd.DataFrame, *, by: str | None, n_folds: int = 5, seed: i
         yield np.flatnonzero(labels != fold), np.flatnonzero(labels == fold)
 
 
+def group_fold_split(meta: pd.DataFrame, *, by: str = "subject", n_folds: int = 5, fold: int = 0,
+                     val_size: float = 0.2, seed: int = 0) -> dict[str, np.ndarray]:
+    """``{"train", "val", "test"}`` positions for fold ``fold`` of a grouped k-fold cross-validation.
+
+    The test rows are those of fold ``fold`` of :func:`group_folds` (``seed`` draws the
+    folds: every group is tested exactly once over ``fold = 0 .. n_folds - 1``); about
+    ``val_size`` of the remaining groups validate (early stopping), the rest train. So a
+    5-fold cross-validation grouped by listener is five calls with ``fold = 0 .. 4``.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    if not 0 <= int(fold) < int(n_folds):
+        raise ValueError(f"group_fold_split: fold must be in 0 .. {int(n_folds) - 1}, got {fold}")
+    rest, test = list(group_folds(meta, by=by, n_folds=int(n_folds), seed=seed))[int(fold)]
+    sub = meta.iloc[rest].reset_index(drop=True)
+    if sub[by].nunique() < 2:
+        raise ValueError(f"group_fold_split: fold {fold} leaves {sub[by].nunique()} group(s) for training and "
+                         f"validation; need at least 2 (use fewer folds)")
+    train_pos, val_pos = split_indices(sub, by=by, test_size=val_size, seed=seed + 1)
+    return {"train": rest[train_pos], "val": rest[val_pos], "test": test}
+
+
 def leakage(meta: pd.DataFrame, train: np.ndarray, test: np.ndarray,
             columns: Sequence[str] = ("subject", "clip_id")) -> dict[str, int]:
     """How many groups of each column appear on both sides of a split (0 = no leakage).
