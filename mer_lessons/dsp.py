@@ -2769,3 +2769,58 @@ def kirar_audio_frames(
 
 
 __all__ += ["peak_normalise", "kirar_audio_frames"]
+
+
+def liu_mfcc(
+    y,
+    sr: float,
+    *,
+    n_mfcc: int = 13,
+    n_mels: int = 40,
+    frame_ms: float = 25.0,
+    hop_ms: float = 10.0,
+    pooling: Optional[str] = "mean",
+) -> np.ndarray:
+    """MFCCs with Liu et al.'s settings: frame-level ``(n_mfcc, frames)`` or one clip vector.
+
+    Liu et al. (2025), Eq. 1–4: frames of ``frame_ms`` (25 ms) every ``hop_ms`` (10 ms),
+    FFT (Eq. 1), a bank of ``n_mels`` = 40 mel filters (Eq. 2), log (Eq. 3) and DCT (Eq. 4),
+    then ``A_MFCC``: the coefficients summed over the frames. Computed with :func:`mfcc`
+    (Hann window of ``win_length`` = the frame length, ``n_fft`` = the next power of two
+    ``>=`` it (:func:`next_power_of_two`: 512 at 16 kHz), hop = ``hop_ms``, Slaney mel
+    filters, power spectrum, dB via :func:`power_to_db` floored 80 dB below 0 dB re 1, DCT-II
+    ``"ortho"``), the same numbers as ``librosa.feature.mfcc`` with those settings.
+
+    ``y``: mono samples ``(n,)`` at ``sr`` Hz. ``pooling``:
+
+    * ``None``: the frame-level coefficients, ``(n_mfcc, 1 + n // hop)`` (centred frames).
+    * ``"mean"`` (default): the clip vector ``(n_mfcc,)``, the paper's sum over frames
+      divided by the number of frames, so that clips of different lengths compare.
+    * ``"sum"``: the paper's literal ``A_MFCC``, ``(n_mfcc,)``; it grows with the clip length.
+    * ``"mean_std"``: mean and standard deviation over frames, concatenated, ``(2 n_mfcc,)``.
+
+    Paper: 40 filters, 25 ms frames, 10 ms shift and a sum over frames; the window, the
+    FFT size, the mel formula and the number of coefficients are not given; we: a Hann
+    window, the next power-of-two FFT, Slaney's mel scale, 13 coefficients (c0 included)
+    and, by default, the mean instead of the sum.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    where = "liu_mfcc"
+    win_length = ms_to_samples(frame_ms, sr, "frame_ms", where=where)
+    hop_length = ms_to_samples(hop_ms, sr, "hop_ms", where=where)
+    y, sr, n_mels, n_fft, hop_length, _ = _log_mel_settings(y, sr, n_mels, next_power_of_two(win_length),
+                                                            hop_length, 80.0, where)
+    n_mfcc = as_int(n_mfcc, "n_mfcc", minimum=1, maximum=n_mels, where=where)
+    pooling = as_choice(pooling, "pooling", (None, "mean", "sum", "mean_std"), where=where)
+    M = mfcc(y, sr, n_mfcc=n_mfcc, n_fft=n_fft, win_length=win_length, hop_length=hop_length, n_mels=n_mels)
+    if pooling is None:
+        return M
+    if pooling == "sum":
+        return M.sum(axis=1)
+    if pooling == "mean":
+        return M.mean(axis=1)
+    return np.concatenate([M.mean(axis=1), M.std(axis=1)])
+
+
+__all__ += ["liu_mfcc"]
