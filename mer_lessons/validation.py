@@ -294,3 +294,59 @@ def as_labels(values: Any, name: str = "labels", *, where: Optional[str] = None,
         raise EmptyInputError(message(name, f"at least {min_length} label{'s' if min_length > 1 else ''} long",
                                       f"{len(array)}", where=where, describe=False))
     return array
+
+
+def sequence_tensor(x: Any, name: str, dim: Optional[int] = None, *, where: Optional[str] = None,
+                    batch: Optional[int] = None):
+    """Check a floating-point torch tensor shaped ``(batch, steps, dim)`` with at least one step; return it.
+
+    ``dim`` / ``batch``: required sizes (``None``: any). Raises :class:`WrongTypeError` for
+    a non-tensor or an integer tensor and :class:`WrongShapeError` for another shape, each
+    naming ``name`` and what was expected. Used by every sequence model that reads
+    ``(B, T, D)`` inputs.
+
+    Taught in ``10_wang_crossmodal_transformer`` (and every model chapter after it).
+    """
+    import torch
+
+    if not isinstance(x, torch.Tensor):
+        raise WrongTypeError(message(name, "a float tensor shaped (batch, steps, features)", x, where=where))
+    if x.ndim != 3 or (dim is not None and x.shape[-1] != dim) or (batch is not None and x.shape[0] != batch):
+        want = f"({'batch' if batch is None else batch}, steps, {'features' if dim is None else dim})"
+        raise WrongShapeError(message(name, f"shaped {want}", f"shape {tuple(x.shape)}", where=where,
+                                      describe=False))
+    if x.shape[1] == 0:
+        raise WrongShapeError(message(name, "at least one step long", f"shape {tuple(x.shape)}", where=where,
+                                      describe=False))
+    if not x.is_floating_point():
+        raise WrongTypeError(message(name, "a floating-point tensor", f"dtype {x.dtype}", where=where,
+                                     describe=False))
+    return x
+
+
+def step_mask(mask: Any, name: str, shape: Sequence[int], *, where: Optional[str] = None, device: Any = None,
+              fill: bool = False):
+    """A ``(batch, steps)`` mask as a bool tensor, ``True`` at real steps (``False`` at padding).
+
+    ``mask``: a bool tensor or one of 0/1 integers, shaped ``shape``; ``None`` gives ``None``
+    or, with ``fill=True``, all ``True``. Moved to ``device`` when given. Raises
+    :class:`WrongTypeError` (not a tensor; values other than 0/1; floating point) or
+    :class:`WrongShapeError`, naming ``name``.
+
+    Taught in ``10_wang_crossmodal_transformer`` (and every model chapter after it).
+    """
+    import torch
+
+    if mask is None:
+        return torch.ones(tuple(shape), dtype=torch.bool, device=device) if fill else None
+    if not isinstance(mask, torch.Tensor):
+        raise WrongTypeError(message(name, "a bool tensor (True at real steps) or None", mask, where=where))
+    if tuple(mask.shape) != tuple(shape):
+        raise WrongShapeError(message(name, f"shaped {tuple(shape)} (batch, steps)", f"shape {tuple(mask.shape)}",
+                                      where=where, describe=False))
+    if mask.dtype != torch.bool:
+        if mask.is_floating_point() or mask.is_complex() or not bool(((mask == 0) | (mask == 1)).all()):
+            raise WrongTypeError(message(name, "bool or 0/1 integers (True/1 at real steps)",
+                                         f"dtype {mask.dtype}", where=where, describe=False))
+        mask = mask != 0
+    return mask.to(device) if device is not None else mask

@@ -58,6 +58,7 @@ from torch import nn
 from mer_lessons.models.blocks import scaled_dot_product_attention
 from mer_lessons.models.sequence import CNNClassifier
 from mer_lessons.validation import (
+    step_mask,
     InputError, WrongShapeError, WrongTypeError, as_choice, as_float, as_int, message,
 )
 
@@ -81,20 +82,8 @@ def _check_x(x, dim: int, where: str) -> torch.Tensor:
 
 
 def _check_mask(mask, shape, where: str, device) -> Optional[torch.Tensor]:
-    """A ``(B, T)`` mask (bool, or 0/1 integers) as bool, True at real steps; ``None`` stays ``None``."""
-    if mask is None:
-        return None
-    if not isinstance(mask, torch.Tensor):
-        raise WrongTypeError(message("mask", "a bool tensor (True at real steps) or None", mask, where=where))
-    if tuple(mask.shape) != tuple(shape):
-        raise WrongShapeError(message("mask", f"shaped {tuple(shape)} (batch, steps)", f"shape {tuple(mask.shape)}",
-                                      where=where, describe=False))
-    if mask.dtype != torch.bool:
-        if mask.is_floating_point() or mask.is_complex() or not bool(((mask == 0) | (mask == 1)).all()):
-            raise WrongTypeError(message("mask", "bool or 0/1 integers (True/1 at real steps)",
-                                         f"dtype {mask.dtype}", where=where, describe=False))
-        mask = mask != 0
-    return mask.to(device)
+    """A ``(B, T)`` mask as bool, True at real steps; ``None`` stays ``None``."""
+    return step_mask(mask, "mask", shape, where=where, device=device)
 
 
 class MultiHeadSelfAttention(nn.Module):

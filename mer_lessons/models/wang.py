@@ -52,6 +52,7 @@ from mer_lessons.models.blocks import (
 )
 from mer_lessons.text import minilm_path
 from mer_lessons.validation import (
+    sequence_tensor, step_mask,
     InputError, OutOfRangeError, WrongShapeError, WrongTypeError, as_choice, as_float, as_int, message,
 )
 
@@ -74,36 +75,12 @@ _CHAPTER = "10_wang_crossmodal_transformer"
 
 
 def _check_sequence(x, name: str, dim: Optional[int], where: str, batch: Optional[int] = None) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor):
-        raise WrongTypeError(message(name, "a torch tensor shaped (batch, steps, features)", x, where=where))
-    if x.ndim != 3 or (dim is not None and x.shape[-1] != dim) or (batch is not None and x.shape[0] != batch):
-        want = f"({'batch' if batch is None else batch}, steps, {'features' if dim is None else dim})"
-        raise WrongShapeError(message(name, f"shaped {want}", f"shape {tuple(x.shape)}", where=where,
-                                      describe=False))
-    if x.shape[1] == 0:
-        raise WrongShapeError(message(name, "at least one step long", f"shape {tuple(x.shape)}", where=where,
-                                      describe=False))
-    if not x.is_floating_point():
-        raise WrongTypeError(message(name, "a floating-point tensor", f"dtype {x.dtype}", where=where,
-                                     describe=False))
-    return x
+    return sequence_tensor(x, name, dim, where=where, batch=batch)
 
 
 def _check_mask(mask, name: str, shape: Sequence[int], where: str, device=None) -> torch.Tensor:
-    """A ``(B, L)`` mask (bool, or 0/1 numbers) as bool, ``True`` at real steps; ``None``: all real."""
-    if mask is None:
-        return torch.ones(tuple(shape), dtype=torch.bool, device=device)
-    if not isinstance(mask, torch.Tensor):
-        raise WrongTypeError(message(name, "a bool tensor (True at real steps) or None", mask, where=where))
-    if tuple(mask.shape) != tuple(shape):
-        raise WrongShapeError(message(name, f"shaped {tuple(shape)} (batch, steps)", f"shape {tuple(mask.shape)}",
-                                      where=where, describe=False))
-    if mask.dtype != torch.bool:
-        if mask.is_floating_point() or mask.is_complex() or not bool(((mask == 0) | (mask == 1)).all()):
-            raise WrongTypeError(message(name, "bool or 0/1 integers (True/1 at real steps)",
-                                         f"dtype {mask.dtype}", where=where, describe=False))
-        mask = mask != 0
-    return mask.to(device) if device is not None else mask
+    """A ``(B, L)`` mask as bool, ``True`` at real steps; ``None``: all real."""
+    return step_mask(mask, name, shape, where=where, device=device, fill=True)
 
 
 def masked_mean(x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
