@@ -15,6 +15,9 @@ between the signals and the models:
   frames, cropped to the face, then the globally pooled feature maps of an image network.
 * :func:`fit_autoencoder` -- train :class:`mer_lessons.models.blocks.Autoencoder` on
   feature vectors with the MSE of Eq. 10.
+* :func:`per_clip_vectors`, :func:`soundnet_input`, :func:`pretrain_soundnet`,
+  :func:`soundnet_vectors` -- clip-level audio vectors (MFCC, functionals, SoundNet codes:
+  Liu et al., Eq. 4-7), computed once per clip, and the SoundNet trained on other clips.
 * :class:`FusedSelection` -- the steps *learned from the training windows*: an
   autoencoder per chosen input, concatenation (Sec. 3.2), standardisation and a feature
   selection (:mod:`mer_lessons.selection`); a ``prepare`` step for
@@ -40,7 +43,8 @@ from mer_lessons.validation import InputError, as_float, as_int, message
 from mer_lessons.windows import WindowSet
 
 __all__ = ["noisy_audio", "trial_audio_inputs", "log_mel_to_audio", "face_step_images", "face_features", "fit_autoencoder",
-           "FusedSelection", "FittedFusedSelection"]
+           "FusedSelection", "FittedFusedSelection", "per_clip_vectors", "soundnet_input", "pretrain_soundnet",
+           "soundnet_vectors"]
 
 
 def _item_seed(item: Mapping[str, Any], seed: int) -> int:
@@ -373,3 +377,113 @@ class FittedFusedSelection:
     def selected(self) -> np.ndarray:
         """Names of the selected features."""
         return self.names[self.mask]
+
+
+def per_clip_vectors(ds, featurize, *, by: Optional[str] = "clip_id", progress: bool = False) -> Dict[str, np.ndarray]:
+    """Clip-level audio vectors for every item of ``ds``: ``{name: (N, 1, D)}`` float32.
+
+    ``featurize(audio, sr) -> {name: (D,) vector}`` runs once per distinct value of the
+    ``by`` column (the teaching trials of one clip share its audio: 8 listeners, one
+    computation) -- or once per item when ``by`` is ``None`` or not a column (MELD) -- and
+    its vectors are repeated for every item of that clip. The result's arrays go straight
+    into :meth:`mer_lessons.windows.WindowSet.with_features` (one step per item).
+
+    Liu et al. (2025), Eq. 4-7: A_MFCC, A_openSMILE, A_soundNET are clip-level vectors.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    from tqdm.auto import tqdm
+
+    if len(ds) == 0:
+        raise InputError(message("ds", "a non-empty dataset", "0 items", where="per_clip_vectors", describe=False))
+    keys = (ds.meta[by].astype(str).to_numpy() if by is not None and by in ds.meta.columns
+            else np.array([str(i) for i in range(len(ds))]))
+    first = {}
+    for i in range(len(ds)):
+        first.setdefault(keys[i], i)
+    vectors: Dict[str, Dict[str, np.ndarray]] = {}
+    for key, i in tqdm(first.items(), desc="clip audio", disable=not progress):
+        item = ds[i]
+        if "audio" not in item or "sr" not in item:
+            raise InputError(message("ds", "items with audio", f"item {i} ({item.get('id', i)}) without it",
+                                     where="per_clip_vectors", describe=False))
+        out = featurize(np.asarray(item["audio"], dtype=np.float64), float(item["sr"]))
+        vectors[key] = {name: np.asarray(v, dtype=np.float32).reshape(-1) for name, v in out.items()}
+    names = list(next(iter(vectors.values())))
+    return {name: np.stack([vectors[k][name] for k in keys])[:, None, :] for name in names}
+
+
+def soundnet_input(audio, sr: float, *, seconds: float = 4.0) -> torch.Tensor:
+    """One clip as SoundNet reads it: ``(1, round(seconds * 22050))`` float32, samples x 256.
+
+    :meth:`mer_lessons.models.liu.SoundNet.prepare` (resampled to 22,050 Hz and scaled to
+    +-256, as the original network was trained), then cut or zero-padded to ``seconds`` so
+    that clips batch together. Liu et al. (2025), Eq. 6. Paper: the input length is not
+    given; we: the clip's first ``seconds``.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    from mer_lessons.models.liu import SoundNet
+
+    seconds = as_float(seconds, "seconds", minimum=0.0, low_open=True, where="soundnet_input", unit="s")
+    x = SoundNet.prepare(np.asarray(audio, dtype=np.float64), sr).reshape(1, -1).float()
+    n = int(round(seconds * SoundNet.SAMPLE_RATE))
+    return x[:, :n] if x.shape[1] >= n else torch.nn.functional.pad(x, (0, n - x.shape[1]))
+
+
+def pretrain_soundnet(model: torch.nn.Module, audios: Sequence[np.ndarray], sr: float, targets, *,
+                      seconds: float = 4.0, epochs: int = 10, batch_size: int = 16, lr: float = 1e-3,
+                      seed: int = 0):
+    """Train SoundNet to predict ``targets`` ``(n, k)`` from ``n`` clips: ``(model in eval mode, history)``.
+
+    The original SoundNet learnt from two million unlabelled videos to predict what two
+    image networks saw in the frames (objects, scenes): a *teacher-student* transfer
+    (Aytar et al., 2016). Its weights are a download, which the course never does; we
+    train the same architecture (``model``: a :class:`mer_lessons.models.liu.SoundNet`
+    with ``n_outputs = k``) to predict what the *score* of other clips says -- their
+    musical factors (tempo, mode, loudness, ...: ``data.mini.standardised_factors``) -- with
+    the mean squared error, Adam, ``epochs`` passes. Clips go through
+    :func:`soundnet_input`. ``history``: one row per epoch, ``epoch`` and ``loss``.
+
+    Liu et al. (2025), Eq. 6: A_soundNET = soundNET(A), a network pre-trained elsewhere.
+    Paper: the pre-trained SoundNet; we: the same layers trained on other teaching clips.
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    import pandas as pd
+
+    from mer_lessons import train
+    from mer_lessons.environment import set_seed
+
+    y = np.asarray(targets, dtype=np.float32)
+    if y.ndim != 2 or len(y) != len(audios) or len(y) == 0:
+        raise InputError(message("targets", f"shaped ({len(audios)}, k): one row per clip", f"shape {y.shape}",
+                                 where="pretrain_soundnet", describe=False))
+    x = torch.cat([soundnet_input(a, sr, seconds=seconds) for a in audios])[:, None, :]      # (n, 1, L)
+    set_seed(seed)
+    history = train.fit(model, (x, torch.from_numpy(y.copy())), None, loss_fn=torch.nn.MSELoss(),
+                        optimizer=torch.optim.Adam(model.parameters(), lr=lr), epochs=epochs,
+                        batch_size=batch_size, seed=seed, device="cpu", progress=False, metrics=())
+    frame = pd.DataFrame({"epoch": np.arange(1, len(history.train_loss) + 1), "loss": history.train_loss})
+    return model.eval(), frame
+
+
+def soundnet_vectors(model: torch.nn.Module, audio, sr: float, *, layer: str = "conv5",
+                     seconds: float = 4.0) -> np.ndarray:
+    """A_soundNET of one clip: the time-averaged activations of one SoundNet layer, ``(C,)`` float32.
+
+    :meth:`mer_lessons.models.liu.SoundNet.features` on :func:`soundnet_input`, in eval
+    mode without gradients. Liu et al. (2025), Eq. 6. Paper: which layer is not said; we:
+    ``layer`` (default conv5, the layer the SoundNet authors found best for classifying
+    sounds with a linear model).
+
+    Taught in ``12_liu_bimodal_audio_video``.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            x = soundnet_input(audio, sr, seconds=seconds)[:, None, :]
+            return model.features(x, layer=layer)[0].numpy().astype(np.float32)
+    finally:
+        model.train(was_training)

@@ -207,7 +207,7 @@ def test_row_models_cover_the_rows_of_the_main_table(key):
     else:
         rows = list(table[module.MAIN_ROW_COLUMN])
     assert list(module.ROW_MODELS) == rows
-    if key not in ("hao", "zhao", "wang", "kirar"):   # chapters not built yet stand for no row
+    if key not in ("hao", "zhao", "wang", "kirar", "liu"):   # chapters not built yet stand for no row
         assert all(v is None for v in module.ROW_MODELS.values())
 
 
@@ -301,3 +301,17 @@ def test_kirar_table_models_are_named_as_the_rows_and_share_one_preparation():
     assert extra.name == "faces only: random" and extra.prepare.inputs == ("face_random",)
     with pytest.raises(KeyError, match="ablations are"):
         kirar.ablation_name("without everything")
+
+
+def test_liu_table_models_are_the_rows_and_the_ablations():
+    specs = liu.table_models()
+    names = [s.name for s in specs]
+    assert names[:2] == [liu.ROW_MODELS["Proposed algorithm"], liu.ROW_MODELS["LSTM"]]
+    assert liu.ROW_MODELS["DEAN"] is None
+    assert names[2:] == list(liu.ABLATIONS) + [liu.CROSS_ENTROPY]
+    assert all(s.kind == "fusion" and s.inputs == ("mfcc", "functionals", "soundnet", "video") for s in specs)
+    assert set(liu.GRADES) == {"trust", "joy", "anxiety", "fear", "surprise", "sadness", "anticipation", "anger",
+                               "disgust"}
+    assert liu.GRADES["disgust"] == pytest.approx(0.9) and liu.GRADES["trust"] == pytest.approx(0.05)
+    model = specs[-1].build({"mfcc": 3, "functionals": 4, "soundnet": 2, "video": 5}, 9)
+    assert model.loss == "ce"
