@@ -284,3 +284,38 @@ def test_confusion_and_metric_bar_plots_draw_what_they_are_given():
     assert heights == [0.5, 0.6]
     with pytest.raises(KeyError, match="f1"):
         plots.metric_bars(summary, ["f1"])
+
+
+def test_soundnet_input_pretraining_and_vectors():
+    from mer_lessons.models import liu
+
+    y = _tone(16000, 1.0)
+    x = audiovisual.soundnet_input(y, 16000, seconds=2.0)
+    assert x.shape == (1, 44100)                                   # 2 s at 22,050 Hz, zero-padded
+    assert float(x.abs().max()) == pytest.approx(0.5 * 256, rel=0.02) and float(x[0, 30000:].abs().max()) == 0.0
+    audios = [_tone(16000, 1.0, f=f) for f in (200, 400, 800, 1600)]
+    targets = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
+    torch.manual_seed(0)
+    model = liu.SoundNet(width=0.25, n_outputs=1)
+    model, history = audiovisual.pretrain_soundnet(model, audios, 16000, targets, seconds=1.0, epochs=15, batch_size=4)
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert not model.training
+    v = audiovisual.soundnet_vectors(model, audios[0], 16000, seconds=1.0)
+    assert v.ndim == 1 and np.isfinite(v).all()
+    with pytest.raises(InputError, match="targets"):
+        audiovisual.pretrain_soundnet(model, audios, 16000, targets[:2])
+
+
+def test_per_clip_vectors_compute_each_clip_once():
+    ds = _Items(4)
+    calls = []
+
+    def featurize(y, sr):
+        calls.append(len(y))
+        return {"mean": np.array([y.mean(), y.std()])}
+
+    out = audiovisual.per_clip_vectors(ds, featurize)
+    assert out["mean"].shape == (4, 1, 2) and len(calls) == 2           # two clips, c0 and c1
+    assert np.array_equal(out["mean"][0], out["mean"][1])
+    assert audiovisual.per_clip_vectors(ds, featurize, by=None)["mean"].shape == (4, 1, 2)
+    assert len(calls) == 6                                              # by=None: once per item
