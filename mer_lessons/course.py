@@ -81,6 +81,9 @@ SYLLABUS = (
     ("10_wang_crossmodal_transformer.ipynb", "Wang: lyrics and audio through a cross-modal Transformer"),
     ("11_kirar_zebra_bilstm_attention.ipynb",
      "Kirar et al.: audio and faces, zebra feature selection, a BiLSTM with self-attention"),
+    ("12_liu_bimodal_audio_video.ipynb",
+     "Liu et al.: MFCC, openSMILE and SoundNet audio, faces through an RNN and an LSTM, "
+     "cross-modal attention and decision fusion"),
 )
 
 
