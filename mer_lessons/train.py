@@ -63,7 +63,9 @@ when the GPU supports it (Ampere and newer; same range as float32, no loss scali
 needed) and otherwise in ``float16`` with a ``GradScaler`` (float16 has a narrow range, so
 the loss is scaled up before ``backward`` to keep small gradients from underflowing to
 zero). ``amp="bf16"`` or ``"fp16"`` forces one; ``amp=False`` trains in float32. On the CPU
-and MPS mixed precision is always off (``"auto"``) and asking for it raises.
+``"auto"`` is off, but ``amp="bf16"`` explicitly runs ``torch.autocast("cpu",
+dtype=torch.bfloat16)`` (no loss scaling needed); ``"fp16"`` raises there (no GradScaler
+or fp16 autocast worth using on a CPU). On MPS mixed precision is always off.
 :class:`MixedPrecision` bundles the choice (see also :func:`resolve_amp`).
 
 Safe checkpoints
@@ -84,7 +86,7 @@ Bad arguments raise the error types of :mod:`mer_lessons.validation` (all of the
 ``fit: epochs must be an integer >= 1, got 0``.
 
 Taught in ``07_deep_learning_primer`` and used by every later training chapter; the steps of :func:`fit` are
-taught in ``08_hao_realtime_fusion`` and ``13`` (planned).
+taught in ``08_hao_realtime_fusion`` and ``13_gpus_and_distributed_training``.
 """
 
 from __future__ import annotations
@@ -93,8 +95,10 @@ import copy
 import math
 import os
 import pickle
+import random
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -130,10 +134,13 @@ __all__ = [
     "resolve_amp",
     "save_checkpoint",
     "save_epoch_checkpoints",
+    "to_channels_last",
+    "compile_model",
     "train_one_epoch",
 ]
 
 SUPPORTED_METRICS = ("accuracy",)
+RESUME_FILE = "resume.pt"  # fit writes it to checkpoint_dir after every epoch
 
 
 class CheckpointError(RuntimeError):
@@ -184,7 +191,7 @@ class History:
         ``train``: what :func:`train_one_epoch` returned (``{"loss", "accuracy", ...}``);
         ``val``: what :func:`evaluate` returned, or ``None`` without validation data (its
         entries are then ``nan``); ``lr``: the learning rate the epoch used; ``seconds``:
-        its wall-clock time. Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+        its wall-clock time. Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
         """
         self.lr.append(lr)
         self.train_loss.append(train["loss"])
@@ -338,9 +345,22 @@ def _check_metrics(metrics, where: str = "fit") -> bool:
 # --------------------------------------------------------------------------- the steps
 
 
+def _seed_worker(worker_id: int) -> None:
+    """``worker_init_fn``: seed NumPy and ``random`` in a loader worker from torch's seed.
+
+    torch gives worker ``i`` the seed ``base_seed + i``, where ``base_seed`` is drawn from
+    the loader's generator, so a seeded loader makes the workers' NumPy/``random`` draws
+    (e.g. random augmentation in ``__getitem__``) reproducible too.
+    """
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)
+    random.seed(seed)
+
+
 def make_loader(
     data, batch_size: int = 32, *, shuffle: bool = False, seed: int | None = None,
-    name: str = "data", **loader_kwargs
+    name: str = "data", num_workers: int = 0, pin_memory: bool = False,
+    persistent_workers: bool | None = None, **loader_kwargs
 ) -> DataLoader:
     """A ``DataLoader`` of mini-batches over ``data``, shuffled reproducibly.
 
@@ -362,22 +382,51 @@ def make_loader(
         without ``shuffle``.
     name : str
         Names ``data`` in error messages.
+    num_workers : int
+        Worker processes that load batches in parallel with training (>= 0; ``0`` loads
+        them in the training process). Helps when ``__getitem__`` does real work (reading
+        files, computing features); for tensors already in memory it only adds start-up
+        time. Each worker seeds NumPy and ``random`` from torch's per-worker seed (a
+        ``worker_init_fn``), and the batch order comes from the seeded generator in the
+        main process, so results do not depend on ``num_workers``.
+    pin_memory : bool
+        Put batches in page-locked memory, so copies to a CUDA GPU are faster and can
+        overlap with computation (``.to(device, non_blocking=True)``). Without CUDA it
+        is quietly turned off (torch would only warn that it has no effect).
+    persistent_workers : bool or None
+        Keep the workers alive between epochs (faster epoch start with many workers).
+        ``None`` means ``False``. With ``True`` the workers' seeds are drawn only once
+        per loader, so a run resumed with :func:`fit` (``resume``) no longer repeats the
+        uninterrupted run bit for bit.
     **loader_kwargs
-        Passed to ``DataLoader`` (``num_workers``, ``pin_memory``, ``drop_last`` ...).
+        Passed to ``DataLoader`` (``drop_last``, ``prefetch_factor`` ...).
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
     batch_size = as_int(batch_size, "batch_size", minimum=1, where="make_loader")
+    num_workers = as_int(num_workers, "num_workers", minimum=0, where="make_loader")
     dataset = _as_dataset(data, name)
+    options = dict(loader_kwargs)
+    if num_workers:
+        options["num_workers"] = num_workers
+        options.setdefault("worker_init_fn", _seed_worker)
+        if persistent_workers:
+            options["persistent_workers"] = True
+    elif persistent_workers:
+        raise InputError(message(
+            "persistent_workers", "False or None when num_workers=0", persistent_workers,
+            where="make_loader", hint="there are no workers to keep"))
+    if pin_memory and torch.cuda.is_available():
+        options["pin_memory"] = True
     if not shuffle:
-        return DataLoader(dataset, batch_size=batch_size, shuffle=False, **loader_kwargs)
+        return DataLoader(dataset, batch_size=batch_size, shuffle=False, **options)
     generator = torch.Generator()
     if seed is not None:
         generator.manual_seed(int(seed))
     else:
         generator.seed()
     return DataLoader(
-        dataset, batch_size=batch_size, shuffle=True, generator=generator, **loader_kwargs
+        dataset, batch_size=batch_size, shuffle=True, generator=generator, **options
     )
 
 
@@ -386,11 +435,19 @@ def resolve_amp(amp: Any, device, *, where: str = "resolve_amp") -> torch.dtype 
 
     ``amp`` is ``"auto"`` (bf16 if the GPU supports it, else fp16; ``None`` off CUDA),
     ``True`` (the same, but raises off CUDA), ``"bf16"``, ``"fp16"``, or ``False``/``None``.
-    An unknown value raises :class:`~mer_lessons.validation.UnknownOptionError`, asking for
-    mixed precision off CUDA an :class:`~mer_lessons.validation.InputError` (both are
-    ``ValueError``). ``where`` names the caller in the message.
 
-    Taught in ``08_hao_realtime_fusion``.
+    On the CPU only an explicit ``"bf16"`` turns mixed precision on
+    (``torch.autocast("cpu", dtype=torch.bfloat16)``; bfloat16 has float32's range, so no
+    loss scaling is needed); ``"auto"`` stays off there, because bf16 on a CPU is only
+    faster on recent chips with bf16 instructions. ``"fp16"`` and ``True`` on the CPU, and
+    any mixed precision on MPS, raise: float16 needs a ``GradScaler`` and fp16 autocast,
+    which only CUDA supports well enough to be worth teaching.
+
+    An unknown value raises :class:`~mer_lessons.validation.UnknownOptionError`, a
+    combination the device does not support an :class:`~mer_lessons.validation.InputError`
+    (both are ``ValueError``). ``where`` names the caller in the message.
+
+    Taught in ``08_hao_realtime_fusion``; CPU bf16 in ``13_gpus_and_distributed_training``.
     """
     device = torch.device(device)
     if amp is None or amp is False:
@@ -406,10 +463,18 @@ def resolve_amp(amp: Any, device, *, where: str = "resolve_amp") -> torch.dtype 
     if not known:
         raise UnknownOptionError(message(
             "amp", "one of 'auto', True, False, 'bf16' or 'fp16'", amp, where=where))
+    if device.type == "cpu" and amp in ("bf16", "bfloat16"):
+        return torch.bfloat16
+    if device.type == "cpu":
+        raise InputError(message(
+            "amp", "'auto', False or 'bf16' on the cpu device", amp, where=where,
+            hint="float16 mixed precision needs CUDA (a GradScaler and fp16 autocast, "
+                 "which the CPU does not support well enough to be worth it); "
+                 "use amp='bf16' on the CPU"))
     if device.type != "cuda":
         raise InputError(message(
             "amp", f"'auto' or False on the {device.type} device", amp, where=where,
-            hint="mixed precision is only used on CUDA"))
+            hint="mixed precision is only used on CUDA (and bf16 on the CPU)"))
     if amp in ("bf16", "bfloat16"):
         return torch.bfloat16
     if amp in ("fp16", "float16"):
@@ -421,7 +486,8 @@ class MixedPrecision:
     """Mixed precision on one device: the autocast dtype and the loss scaler, together.
 
     ``MixedPrecision(amp, device)`` resolves ``amp`` with :func:`resolve_amp` (so
-    ``"auto"`` is off on the CPU and MPS, and ``"bf16"``/``"fp16"``/``True`` raise there).
+    ``"auto"`` is off on the CPU and MPS; on the CPU ``"bf16"`` turns bfloat16 autocast on,
+    without loss scaling, while ``"fp16"``/``True`` raise there, as does anything on MPS).
 
     Attributes
     ----------
@@ -438,7 +504,10 @@ class MixedPrecision:
             loss = loss_fn(model(x), y)          # matmuls in dtype, reductions in float32
         precision.backward_and_step(loss, optimizer)
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    or, to accumulate gradients over several batches, :meth:`backward` per batch and
+    :meth:`step` once per group (what :func:`train_one_epoch` does with ``accumulate``).
+
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
 
     def __init__(self, amp: Any = "auto", device="auto", *, where: str = "MixedPrecision"):
@@ -472,6 +541,15 @@ class MixedPrecision:
         self.scaler.step(optimizer)
         self.scaler.update()
 
+    def backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()`` through the scaler; gradients add up until :meth:`step`."""
+        self.scaler.scale(loss).backward()
+
+    def step(self, optimizer) -> None:
+        """``optimizer.step()`` through the scaler (unscales, skips on inf/nan, adapts)."""
+        self.scaler.step(optimizer)
+        self.scaler.update()
+
     def __repr__(self) -> str:
         return (f"MixedPrecision(device={self.device}, dtype={self.dtype}, "
                 f"loss_scaling={self.scaler.is_enabled()})")
@@ -480,7 +558,7 @@ class MixedPrecision:
 def current_lr(optimizer) -> float:
     """The learning rate of the optimizer's first parameter group, as a float.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
     return float(optimizer.param_groups[0]["lr"])
 
@@ -504,7 +582,7 @@ def make_lr_scheduler(optimizer, lr_decay, *, where: str = "make_lr_scheduler"):
     :class:`~mer_lessons.validation.OutOfRangeError`, a non-number
     :class:`~mer_lessons.validation.WrongTypeError`.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
     if lr_decay is None:
         return None
@@ -524,6 +602,7 @@ def train_one_epoch(
     precision: MixedPrecision | None = None,
     extra_loss: Callable | None = None,
     accuracy: bool = True,
+    accumulate: int = 1,
 ) -> dict:
     """One pass over ``loader``: forward, loss, backward and an optimizer step per batch.
 
@@ -535,7 +614,8 @@ def train_one_epoch(
         E.g. from :func:`make_loader`; ``x`` of shape ``(B, ...)`` (or a dict of such
         tensors), ``y`` of shape ``(B,)``.
     optimizer : torch.optim.Optimizer
-        Stepped once per batch; gradients are cleared before each batch.
+        Stepped once per batch (once per ``accumulate`` batches); gradients are cleared
+        after each step.
     loss_fn : callable, optional
         ``loss_fn(output, y)`` returning the batch mean. Default ``CrossEntropyLoss()``.
     device : str or torch.device
@@ -547,6 +627,24 @@ def train_one_epoch(
         to the reported loss), e.g. a reconstruction term.
     accuracy : bool
         Count correct predictions (see the module docstring); ``False`` reports ``nan``.
+    accumulate : int
+        Gradient accumulation (>= 1): the loss of every batch is divided by
+        ``accumulate`` and the gradients of ``accumulate`` consecutive batches add up
+        before one optimizer step, so with a mean loss and equal batches of ``B``
+        examples a step sees the gradient of one batch of ``accumulate * B`` examples
+        (a large effective batch that does not fit in memory at once). If the epoch
+        ends inside a group, the optimizer also steps on the last ``r < accumulate``
+        batches; their losses are still divided by ``accumulate``, so every example
+        keeps the same weight and that last step is ``r / accumulate`` of a full one.
+        ``1`` (the default) steps after every batch.
+
+    Profiling
+    ---------
+    The phases of every batch run inside ``torch.profiler.record_function`` labels
+    ``"data loading"`` (fetching the next batch from ``loader``), ``"forward"`` (model and
+    loss, under autocast), ``"backward"`` and ``"optimizer"`` (the step and clearing the
+    gradients), so a ``torch.profiler.profile`` of an epoch shows where the time goes.
+    Without an active profiler the labels cost next to nothing.
 
     Returns
     -------
@@ -554,10 +652,13 @@ def train_one_epoch(
         ``{"loss": float, "accuracy": float, "n": int}`` like :func:`evaluate`: ``loss``
         is the mean of ``loss_fn`` per example over the epoch (each batch mean weighted by
         its size ``B``, measured while the weights change), ``accuracy`` the fraction
-        correct in [0, 1], ``n`` the number of examples seen.
+        correct in [0, 1], ``n`` the number of examples seen. The reported loss is
+        not divided by ``accumulate``.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on
+    (``13_gpus_and_distributed_training`` adds ``accumulate`` and the profiling labels).
     """
+    accumulate = as_int(accumulate, "accumulate", minimum=1, where="train_one_epoch")
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     if precision is None:
@@ -565,20 +666,40 @@ def train_one_epoch(
     model.to(device)
     model.train()
     total_loss, correct, n = 0.0, 0.0, 0
-    for batch in loader:
-        x, y = _split(batch)
-        x, y = _to(x, device), _to(y, device)
-        optimizer.zero_grad(set_to_none=True)
-        with precision.autocast():
-            out = model(x)
-            loss = loss_fn(out, y)
-            total = loss if extra_loss is None else loss + extra_loss(model, x)
-        precision.backward_and_step(total, optimizer)
+    record = torch.profiler.record_function
+    optimizer.zero_grad(set_to_none=True)
+    iterator = iter(loader)
+    pending = 0  # batches whose gradients wait for a step
+    while True:
+        with record("data loading"):
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                break
+            x, y = _split(batch)
+            x, y = _to(x, device), _to(y, device)
+        with record("forward"):
+            with precision.autocast():
+                out = model(x)
+                loss = loss_fn(out, y)
+                total = loss if extra_loss is None else loss + extra_loss(model, x)
+        with record("backward"):
+            precision.backward(total if accumulate == 1 else total / accumulate)
+        pending += 1
+        if pending == accumulate:
+            with record("optimizer"):
+                precision.step(optimizer)
+                optimizer.zero_grad(set_to_none=True)
+            pending = 0
         b = len(y)
         total_loss += loss.item() * b
         if accuracy:
             correct += _n_correct(out, y)
         n += b
+    if pending:  # the last, partial group
+        with record("optimizer"):
+            precision.step(optimizer)
+            optimizer.zero_grad(set_to_none=True)
     return {
         "loss": total_loss / max(n, 1),
         "accuracy": correct / max(n, 1) if accuracy else math.nan,
@@ -616,7 +737,7 @@ class EarlyStopping:
     epoch : int
         Updates so far.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
 
     def __init__(self, patience: int | None = None, min_delta: float = 0.0, *,
@@ -697,7 +818,7 @@ def evaluate(
         ``{"loss": float, "accuracy": float (nan if not applicable), "n": int}``, the
         loss being the mean over all ``n`` examples.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
@@ -792,6 +913,10 @@ def fit(
     progress: bool = True,
     metrics=("accuracy",),
     extra_loss: Callable | None = None,
+    accumulate: int = 1,
+    loader_options: dict | None = None,
+    resume: bool | str | os.PathLike = False,
+    stop_after: int | None = None,
 ) -> History:
     """Train ``model`` on ``train_data`` and return its :class:`History`.
 
@@ -852,6 +977,35 @@ def fit(
         every batch, e.g. an autoencoder's reconstruction loss (Hao et al., Eq. 8:
         ``lambda m, x: m.reconstruction_loss(x)``). The reported losses and early stopping
         use ``loss_fn`` only, so they stay comparable across models.
+    accumulate : int
+        Gradient accumulation (>= 1): one optimizer step per ``accumulate`` batches, each
+        batch's loss divided by ``accumulate``, so the effective batch has
+        ``accumulate * batch_size`` examples. See :func:`train_one_epoch` (also for the
+        last, partial group of an epoch).
+    loader_options : dict, optional
+        More options for the training loader, passed to :func:`make_loader`:
+        ``num_workers`` (default 0), ``pin_memory`` (default False; turned off without
+        CUDA), ``persistent_workers`` and any ``DataLoader`` keyword. The shuffling stays
+        seeded, so the result does not depend on ``num_workers``.
+    resume : bool or path
+        Continue an interrupted run. After every epoch :func:`fit` (with
+        ``checkpoint_dir``) writes ``checkpoint_dir/resume.pt``: the model, the optimizer,
+        the learning-rate scheduler, the early-stopping state (best loss, best weights,
+        epochs without improvement), the history so far, the epoch number and the random
+        states (torch's CPU generator, the loader's shuffling generator, NumPy, Python's
+        ``random`` and, if present, CUDA), all stored as tensors and plain values that
+        load safely (``weights_only=True``). ``resume=True`` restores that file if it
+        exists (and starts from scratch if it does not); ``resume=path`` restores that
+        file (which must exist). The run then continues with the next epoch, and with
+        the same arguments it ends with bit-identical weights and history (except
+        ``seconds``) to a run that was never interrupted (on the same machine, with
+        ``persistent_workers`` off). A run that had already finished is not trained
+        further. Build the model and optimizer as for the first run before resuming.
+    stop_after : int, optional
+        Stop after this epoch as if the run were killed there (for demonstrations and
+        tests of ``resume``; needs ``checkpoint_dir``): the resume checkpoint is left
+        behind, and the model keeps that epoch's weights (the best ones are not put
+        back). The returned history holds the epochs so far.
 
     Returns
     -------
@@ -864,8 +1018,13 @@ def fit(
         (``fit: epochs must be an integer >= 1, got 0``).
     RuntimeError
         ``device="cuda"`` (or ``"mps"``) where there is none.
+    FileNotFoundError
+        ``resume`` names a file that does not exist.
+    CheckpointError
+        The resume checkpoint is corrupt, unsafe or does not fit the model/optimizer.
 
-    Taught in ``02_stft_and_spectrograms``.
+    Taught in ``02_stft_and_spectrograms``; ``accumulate``, ``loader_options``,
+    ``resume`` and ``stop_after`` in ``13_gpus_and_distributed_training``.
     """
     from tqdm.auto import tqdm
 
@@ -884,6 +1043,30 @@ def fit(
     _check_callable(extra_loss, "extra_loss", "a callable extra_loss(model, x)", "fit")
     if seed is not None:
         seed = as_int(seed, "seed", minimum=0, maximum=2**32 - 1, where="fit")
+    accumulate = as_int(accumulate, "accumulate", minimum=1, where="fit")
+    if stop_after is not None:
+        stop_after = as_int(stop_after, "stop_after", minimum=1, where="fit")
+    if loader_options is not None and not isinstance(loader_options, dict):
+        raise WrongTypeError(message(
+            "loader_options", "a dict of make_loader/DataLoader options or None",
+            loader_options, where="fit"))
+    if (resume is True or stop_after is not None) and checkpoint_dir is None:
+        raise InputError(message(
+            "checkpoint_dir", "given with resume=True or stop_after", "None", where="fit",
+            describe=False, hint="the resume checkpoint lives in checkpoint_dir/resume.pt"))
+    resume_path = None
+    if resume is True:
+        resume_path = Path(checkpoint_dir) / RESUME_FILE
+        if not resume_path.is_file():
+            resume_path = None  # nothing to resume: start from scratch
+    elif resume is not False and resume is not None:
+        if not isinstance(resume, (str, os.PathLike)):
+            raise WrongTypeError(message(
+                "resume", "True, False or the path of a resume checkpoint", resume,
+                where="fit"))
+        resume_path = Path(resume)
+        if not resume_path.is_file():
+            raise FileNotFoundError(f"fit: no resume checkpoint at {resume_path}")
     device = _resolve_device(device)
     precision = MixedPrecision(amp, device, where="fit")
 
@@ -892,7 +1075,8 @@ def fit(
         set_seed(seed)
     train_set = _as_dataset(train_data, "train_data")
     val_set = None if val_data is None else _as_dataset(val_data, "val_data")
-    loader = make_loader(train_set, batch_size, shuffle=True, seed=seed)
+    loader = make_loader(train_set, batch_size, shuffle=True, seed=seed,
+                         name="train_data", **(loader_options or {}))
     model.to(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     if optimizer is None:
@@ -902,15 +1086,24 @@ def fit(
     if ckpt_dir is not None:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
 
-    # 3. the epochs
+    # 3. the epochs (after the state of an interrupted run, if resuming)
     history = History(device=str(device), amp=precision.name)
-    bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress)
+    first = 1
+    if resume_path is not None:
+        history = _load_resume(resume_path, model, optimizer, scheduler, stopper,
+                               loader, precision)
+        first = len(history.train_loss) + 1
+        if history.stopped_early or stopper.should_stop:
+            first = epochs + 1  # that run had finished
+    bar = tqdm(range(first, epochs + 1), desc="epochs", unit="epoch",
+               disable=not progress, initial=first - 1, total=epochs)
     for epoch in bar:
         start = time.perf_counter()
         lr = current_lr(optimizer)
         train_scores = train_one_epoch(
             model, loader, optimizer, loss_fn=loss_fn, device=device,
             precision=precision, extra_loss=extra_loss, accuracy=want_accuracy,
+            accumulate=accumulate,
         )
         if scheduler is not None:
             scheduler.step()
@@ -934,7 +1127,14 @@ def fit(
             save_epoch_checkpoints(ckpt_dir, model, optimizer, history, improved=improved)
         if stopper.should_stop:
             history.stopped_early = epoch < epochs
+        if ckpt_dir is not None:
+            _save_resume(ckpt_dir / RESUME_FILE, model, optimizer, scheduler, stopper,
+                         history, loader, precision)
+        if stopper.should_stop:
             break
+        if stop_after is not None and epoch >= stop_after and epoch < epochs:
+            bar.close()
+            return history  # as if killed here: no restore_best
     bar.close()
     stopper.restore_best(model)
     return history
@@ -1006,7 +1206,7 @@ def save_epoch_checkpoints(
     "history"}``: the 1-based epoch (``len(history.train_loss)``), that epoch's mean
     losses per example and ``history.to_dict()`` so far.
 
-    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13``, planned, takes it to GPUs).
+    Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
     folder = Path(folder)
     meta = {
@@ -1084,3 +1284,165 @@ def load_checkpoint(
                 f"optimizer: {exc}"
             ) from exc
     return dict(payload.get("meta") or {})
+
+
+# --------------------------------------------------------------------------- resuming
+
+
+def _rng_states(loader) -> dict:
+    """Every random state a training run draws from, as tensors and plain values."""
+    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    py_version, py_internal, py_gauss = random.getstate()
+    generator = getattr(loader, "generator", None)
+    return {
+        "torch": torch.get_rng_state(),
+        "loader": None if generator is None else generator.get_state(),
+        "numpy": [str(np_name), torch.as_tensor(np.asarray(np_keys, dtype=np.int64)),
+                  int(np_pos), int(np_has_gauss), float(np_gauss)],
+        "random": [int(py_version), torch.tensor(py_internal, dtype=torch.int64), py_gauss],
+        "cuda": list(torch.cuda.get_rng_state_all()) if torch.cuda.is_available() else None,
+    }
+
+
+def _set_rng_states(states: dict, loader) -> None:
+    torch.set_rng_state(states["torch"].cpu())
+    generator = getattr(loader, "generator", None)
+    if generator is not None and states.get("loader") is not None:
+        generator.set_state(states["loader"].cpu())
+    name, keys, pos, has_gauss, gauss = states["numpy"]
+    np.random.set_state((name, keys.cpu().numpy().astype(np.uint32), int(pos),
+                         int(has_gauss), float(gauss)))
+    version, internal, gauss_next = states["random"]
+    random.setstate((int(version), tuple(int(v) for v in internal.tolist()), gauss_next))
+    cuda = states.get("cuda")
+    if cuda and torch.cuda.is_available():
+        count = min(len(cuda), torch.cuda.device_count())
+        torch.cuda.set_rng_state_all([state.cpu() for state in cuda[:count]])
+
+
+def _save_resume(path, model, optimizer, scheduler, stopper: EarlyStopping,
+                 history: History, loader, precision: MixedPrecision) -> Path:
+    """``fit``'s resume checkpoint: everything needed to continue after this epoch."""
+    return save_checkpoint(
+        path, model, optimizer,
+        kind="resume",
+        epoch=len(history.train_loss),
+        history=history.to_dict(),
+        scheduler=None if scheduler is None else scheduler.state_dict(),
+        early_stopping={
+            "best_loss": stopper.best_loss, "best_epoch": stopper.best_epoch,
+            "bad_epochs": stopper.bad_epochs, "epoch": stopper.epoch,
+            "best_state": stopper.best_state,
+        },
+        scaler=precision.scaler.state_dict() if precision.scaler.is_enabled() else None,
+        rng=_rng_states(loader),
+    )
+
+
+def _load_resume(path, model, optimizer, scheduler, stopper: EarlyStopping, loader,
+                 precision: MixedPrecision) -> History:
+    """Restore what :func:`_save_resume` wrote; return the history so far."""
+    meta = load_checkpoint(path, model, optimizer)
+    if meta.get("kind") != "resume" or "rng" not in meta:
+        raise CheckpointError(
+            f"fit: {path} is not a resume checkpoint (fit writes those to "
+            f"checkpoint_dir/{RESUME_FILE}; best.pt and last.pt cannot resume a run)")
+    try:
+        if scheduler is not None and meta.get("scheduler") is not None:
+            scheduler.load_state_dict(meta["scheduler"])
+        state = meta["early_stopping"]
+        stopper.best_loss = float(state["best_loss"])
+        stopper.best_epoch = state["best_epoch"]
+        stopper.bad_epochs = int(state["bad_epochs"])
+        stopper.epoch = int(state["epoch"])
+        stopper.best_state = state["best_state"]
+        if meta.get("scaler") and precision.scaler.is_enabled():
+            precision.scaler.load_state_dict(meta["scaler"])
+        _set_rng_states(meta["rng"], loader)
+        history = History(**meta["history"])
+    except CheckpointError:
+        raise
+    except Exception as exc:
+        raise CheckpointError(
+            f"fit: could not resume from {path}: {type(exc).__name__}: {exc}") from exc
+    history.device, history.amp = str(precision.device), precision.name
+    return history
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def to_channels_last(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` with its 4-D weights in ``torch.channels_last`` memory format (in place).
+
+    A batch of images ``(B, C, H, W)`` is normally stored channel by channel (NCHW);
+    channels-last stores it pixel by pixel (NHWC, the shape stays ``(B, C, H, W)``).
+    Convolutions on GPUs with tensor cores (and mixed precision) run faster in that
+    layout; on the CPU it matters little. Feed inputs in the same format too:
+    ``x.to(memory_format=torch.channels_last)``. Returns the same model object.
+
+    Taught in ``13_gpus_and_distributed_training``.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise WrongTypeError(message("model", "a torch.nn.Module", model,
+                                     where="to_channels_last"))
+    return model.to(memory_format=torch.channels_last)
+
+
+def compile_model(model: torch.nn.Module, *, mode: str = "default") -> torch.nn.Module:
+    """Compile ``model`` with ``torch.compile``, falling back to eager mode if that fails.
+
+    ``torch.compile`` traces the forward pass and generates fused kernels (Triton on a
+    GPU, C++ on the CPU). The first call (and the first call with a new input shape) is
+    slow, seconds to minutes, so it pays off for long runs, mostly on GPUs. ``mode`` is
+    ``"default"``, ``"reduce-overhead"`` (CUDA graphs, for small batches) or
+    ``"max-autotune"`` (tries many kernels: the slowest compile, often the fastest run).
+
+    The model's ``forward`` is compiled in place and the model returned, so it
+    keeps its class, parameters and ``state_dict`` keys, and checkpoints and :func:`fit`
+    work unchanged. If compiling is not possible (``torch.compile`` missing, no C
+    compiler, an unsupported platform such as some Windows set-ups) or the first call
+    raises, a ``RuntimeWarning`` says why and the model runs eagerly (the same outputs,
+    just not faster).
+
+    Taught in ``13_gpus_and_distributed_training``.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise WrongTypeError(message("model", "a torch.nn.Module", model,
+                                     where="compile_model"))
+    if mode not in ("default", "reduce-overhead", "max-autotune",
+                    "max-autotune-no-cudagraphs"):
+        raise UnknownOptionError(message(
+            "mode", "one of 'default', 'reduce-overhead', 'max-autotune' or "
+            "'max-autotune-no-cudagraphs'", mode, where="compile_model"))
+
+    eager_forward = model.forward
+
+    def fall_back(exc: BaseException) -> None:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        warnings.warn(
+            f"compile_model: torch.compile is not available here ({type(exc).__name__}: "
+            f"{reason}); the model runs eagerly (same results, no speed-up)",
+            RuntimeWarning, stacklevel=3)
+        model.forward = eager_forward
+
+    try:
+        compiled = torch.compile(eager_forward, mode=mode)
+    except Exception as exc:  # no dynamo on this platform/version
+        fall_back(exc)
+        return model
+    state = {"checked": False}
+
+    def forward(*args, **kwargs):
+        if state["checked"]:
+            return compiled(*args, **kwargs)
+        try:
+            out = compiled(*args, **kwargs)
+        except Exception as exc:  # compiling happens at the first call
+            fall_back(exc)
+            return eager_forward(*args, **kwargs)
+        state["checked"] = True
+        return out
+
+    model.forward = forward
+    return model
