@@ -84,6 +84,7 @@ SYLLABUS = (
     ("12_liu_bimodal_audio_video.ipynb",
      "Liu et al.: MFCC, openSMILE and SoundNet audio, faces through an RNN and an LSTM, "
      "cross-modal attention and decision fusion"),
+    ("13_gpus_and_distributed_training.ipynb", "Training on GPUs and across machines"),
 )
 
 
