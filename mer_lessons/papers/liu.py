@@ -64,7 +64,7 @@ CITATION = Citation(
     not_in_text=("venue", "year", "volume", "pages"),
 )
 
-#: The notebook that will teach this paper (planned).
+#: The notebook that teaches this paper.
 CHAPTER = "12_liu_bimodal_audio_video"
 
 #: Table 1, "Details of equipment parameters".

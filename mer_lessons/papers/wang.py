@@ -45,7 +45,7 @@ What does not add up in the paper:
 * No split, no training settings and no dataset sizes are given; nor where continuous
   valence/arousal targets come from for the "multi-output" loss (Eq. 23 is cross-entropy only).
 
-Taught in ``10_wang_crossmodal_transformer`` (planned chapter).
+Taught in ``10_wang_crossmodal_transformer``.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ CITATION = Citation(
     pages="2389-2399",
 )
 
-#: The notebook that will teach this paper (planned).
+#: The notebook that teaches this paper.
 CHAPTER = "10_wang_crossmodal_transformer"
 
 _MODELS = ["ViT", "CLIP", "MAGNet", "MuSE-Net", "CoAtt-Music", "MusicGNN", "AudioTextFusionNet", "Proposed Method"]

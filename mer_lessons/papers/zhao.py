@@ -50,7 +50,7 @@ What does not add up in the paper:
   ("wideband spectrogram (Narrow Band Spectrum)"), and two passages are leftover chatbot
   replies ("it seems that you are discussing ...").
 
-Taught in ``09_zhao_multispec_cbam_bls`` (planned chapter).
+Taught in ``09_zhao_multispec_cbam_bls``.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ CITATION = Citation(
     not_in_text=("venue", "year", "volume", "pages", "DOI or URL"),
 )
 
-#: The notebook that will teach this paper (planned).
+#: The notebook that teaches this paper.
 CHAPTER = "09_zhao_multispec_cbam_bls"
 
 #: Table I, "Music note information" (intervals in measures).
