@@ -429,6 +429,11 @@ def train(config, *, rank: int | None = None, world_size: int | None = None) -> 
         }
         if rank == 0 and cfg.out:
             _write_json_atomic(Path(cfg.out), result)
+        if distributed:
+            # Every rank waits here until all have finished their collectives and rank 0 has
+            # written the result: a rank that tears its connections down while a peer still
+            # uses them makes gloo abort that peer (SIGABRT) now and then.
+            dist.barrier()
         return result
     finally:
         if owns_group:
@@ -810,5 +815,21 @@ def compare_results(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict:
     }
 
 
-if __name__ == "__main__":
+def _run_worker_and_exit() -> None:
+    """Entry point under ``python -m``: run :func:`main`, then leave without C++ teardown.
+
+    After a successful run the worker flushes its output and ends with ``os._exit(0)``:
+    on torch 2.13 CPU, gloo's background threads are sometimes still joinable when the
+    interpreter runs C++ static destructors at exit, which calls ``std::terminate``
+    ("terminate called without an active exception", SIGABRT) although training finished
+    and the result was written -- and torchrun then reports the whole job as failed. Errors
+    still propagate normally (non-zero exit status with a traceback).
+    """
     main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    _run_worker_and_exit()
