@@ -1,7 +1,9 @@
 """Every course notebook follows the conventions (mer_lessons.course lint), and the lint can fail."""
 
+import importlib.metadata as importlib_metadata
 import json
 import re
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -107,7 +109,8 @@ def test_badges_are_generated_from_the_one_repository_setting(tmp_path):
     assert course.sync_badges(tmp_path, check=True) == []
     text = nb_path.read_text()
     assert "github/someone/fork/blob/main/notebooks/00_welcome.ipynb" in text
-    assert "git+https://github.com/someone/fork@main" in text
+    bootstrap = "".join(json.loads(text)["cells"][1]["source"])
+    assert 'repo, tag = "https://github.com/someone/fork", "v' in bootstrap  # installs from the fork
     assert "v2/gh/someone/fork/main" in (tmp_path / "README.md").read_text()
 
 
@@ -128,3 +131,70 @@ def test_bootstrap_does_nothing_outside_colab():
     namespace = {}
     exec(course.bootstrap_source(SETTINGS), namespace)  # must not try to pip install here
     assert "google.colab" not in namespace["sys"].modules
+
+
+def _run_bootstrap_on_fake_colab(monkeypatch, *, tag_exists: bool, ref: str | None = None):
+    """Execute the bootstrap as on Colab (no mer_lessons yet); return the commands it ran."""
+    import importlib.util
+    import subprocess
+    import types
+
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(list(command))
+        if command[:2] == ["git", "ls-remote"]:
+            return subprocess.CompletedProcess(command, 0 if tag_exists else 2, b"", b"")
+        if "-c" in command:  # the constraint file must already be written: read it now
+            commands[-1].append(Path(command[command.index("-c") + 1]).read_text())
+        return subprocess.CompletedProcess(command, 0)
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mer_lessons" else real_find_spec(name, *a))
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    if ref is None:
+        monkeypatch.delenv("MER_LESSONS_REF", raising=False)
+    else:
+        monkeypatch.setenv("MER_LESSONS_REF", ref)
+    exec(course.bootstrap_source(SETTINGS), {})
+    return commands
+
+
+def _pip_installs(commands):
+    return [c for c in commands if c[1:4] == ["-m", "pip", "install"]]
+
+
+def test_bootstrap_on_colab_installs_the_release_tag_and_keeps_torch(monkeypatch):
+    import torch
+
+    commands = _run_bootstrap_on_fake_colab(monkeypatch, tag_exists=True)
+    assert commands[0][:3] == ["git", "ls-remote", "--exit-code"] and commands[0][-1] == f"refs/tags/v{SETTINGS.version}"
+    course_install, fer_install = _pip_installs(commands)
+    assert course_install[-2].endswith(f"@v{SETTINGS.version}")
+    assert course_install[-1] == f"torch=={importlib_metadata.version('torch')}\n"  # the constraint file
+    assert torch.__version__.startswith(importlib_metadata.version("torch").split("+")[0])
+    assert fer_install[-2:] == ["--no-deps", "fer==25.10.3"]
+    for command in _pip_installs(commands):  # nothing asks for torch, so nothing can replace it
+        assert not any(part.split("==")[0].split("[")[0] in ("torch", "torchvision") for part in command[4:-1])
+
+
+def test_bootstrap_falls_back_to_the_branch_without_a_tag_and_obeys_an_explicit_ref(monkeypatch, capsys):
+    commands = _run_bootstrap_on_fake_colab(monkeypatch, tag_exists=False)
+    assert _pip_installs(commands)[0][-2].endswith(f"@{SETTINGS.branch}")
+    assert f"no release tag v{SETTINGS.version}" in capsys.readouterr().out
+
+    commands = _run_bootstrap_on_fake_colab(monkeypatch, tag_exists=False, ref="0123abc")
+    assert not any(c[0] == "git" for c in commands)  # an explicit commit is used as given
+    assert _pip_installs(commands)[0][-2].endswith("@0123abc")
+
+
+def test_fer_pin_is_the_same_for_colab_binder_and_make():
+    pins = {
+        "bootstrap": course.bootstrap_source(SETTINGS),
+        "binder/postBuild": (ROOT / "binder" / "postBuild").read_text(),
+        "Makefile": (ROOT / "Makefile").read_text(),
+    }
+    for where, text in pins.items():
+        assert "--no-deps fer==25.10.3" in text.replace('", "', " "), where

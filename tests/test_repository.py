@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,7 +71,7 @@ def test_colab_bootstrap_installs_an_extra_that_exists():
 
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     source = course.bootstrap_source(course.load_settings(ROOT))
-    assert "mer_lessons[colab] @ git+https://github.com/" in source
+    assert 'f"mer_lessons[colab] @ git+{repo}@{ref}"' in source and '"https://github.com/' in source
     assert "colab" in extras and "torch" not in " ".join(extras["colab"])  # Colab keeps its own torch
 
 
@@ -124,3 +126,57 @@ def test_make_test_includes_the_colab_style_run():
     for needle in ("--isolated", "--smoke", "-m venv", "build_wheel.py", "2.13.0"):
         assert needle in script
     assert "--system-site-packages" not in script
+
+
+def _ci_module(name: str):
+    """Import a script of .ci/ (not a package) by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"ci_{name}", ROOT / ".ci" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_runs_the_browser_and_binder_checks_with_debian_chromium():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test test-browser test-binder ", script, re.M)
+    assert "chromium chromium-driver" in script
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test-browser:.*\n(?:\t.*\n)*\t\$\(PY\) \.ci/browser_check\.py", makefile, re.M)
+    assert re.search(r"^test-binder:.*\n(?:\t.*\n)*\t\$\(PY\) \.ci/binder_check\.py", makefile, re.M)
+    assert re.search(r"^selenium==[\d.]+$", (ROOT / "requirements-browser.txt").read_text(), re.M)
+
+
+#: The parts of the Dockerfile repo2docker 2026.4 prints for this repository (--no-build --debug).
+_DOCKERFILE = """Building conda environment for python=3.11
+RUN apt-get -qq update && \\
+apt-get install --yes --no-install-recommends libfluidsynth3 && \\
+apt-get -qq purge
+RUN ${KERNEL_PYTHON_PREFIX}/bin/pip install --no-cache-dir -r "binder/requirements.txt"
+RUN chmod +x binder/postBuild
+RUN ./binder/postBuild
+ENV R2D_ENTRYPOINT="${REPO_DIR}/binder/start"
+"""
+
+
+def test_binder_check_accepts_what_repo2docker_detects_and_names_what_it_misses():
+    binder_check = _ci_module("binder_check")
+    assert binder_check.check_dockerfile(_DOCKERFILE) == []
+    broken = {
+        "python=3.11": "python=3.10",
+        "libfluidsynth3 &&": "&&",
+        "RUN ./binder/postBuild": "",
+        'ENV R2D_ENTRYPOINT="${REPO_DIR}/binder/start"': "",
+    }
+    expected = ("Python 3.11", "libfluidsynth3", "postBuild is not run", "binder/start")
+    for (old, new), words in zip(broken.items(), expected):
+        problems = binder_check.check_dockerfile(_DOCKERFILE.replace(old, new))
+        assert len(problems) == 1 and words in problems[0], (old, problems)
+
+
+def test_browser_check_waits_and_names_what_it_waited_for():
+    browser_check = _ci_module("browser_check")
+    assert browser_check.wait_for(lambda: 3, 1, "a number") == 3
+    with pytest.raises(browser_check.BrowserCheckFailed, match="waiting for the kernel"):
+        browser_check.wait_for(lambda: None, 0.05, "the kernel", interval=0.01)
