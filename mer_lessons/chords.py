@@ -35,7 +35,7 @@ import pandas as pd
 
 from mer_lessons.validation import (EmptyInputError, InputError, NonFiniteError, OutOfRangeError,
                                     UnknownOptionError, WrongShapeError, WrongTypeError, as_choice,
-                                    as_float, as_int, message)
+                                    as_float, as_int, as_real_array, message)
 
 __all__ = [
     "PAPER_VECTOR_SIZE", "PAPER_MIN_COUNT", "PITCH_CLASS_NAMES", "CHORD_QUALITIES",
@@ -121,7 +121,7 @@ def notes_from_intervals(note_names: Sequence[Any], intervals: Sequence[float], 
     where = "notes_from_intervals"
     measure_s = as_float(measure_s, "measure_s", minimum=0, low_open=True, where=where, unit="seconds")
     names = list(note_names)
-    steps = np.asarray(list(intervals), dtype=np.float64)
+    steps = as_real_array(list(intervals), "intervals", where=where, finite=False)  # complex, text: WrongTypeError
     if not names:
         raise EmptyInputError(message("note_names", "at least one note", "an empty list", where=where,
                                       describe=False))
@@ -163,7 +163,12 @@ def _as_notes(notes: Any, where: str) -> pd.DataFrame:
             raise WrongTypeError(message("notes", "an array-like of (start, end, pitch) rows or a DataFrame",
                                          notes, where=where))
         try:
-            array = np.asarray(notes, dtype=np.float64)
+            array = np.asarray(notes)
+            if np.iscomplexobj(array):  # NumPy would drop the imaginary part with only a warning
+                raise WrongTypeError(message("notes", "real (start, end, pitch) rows", array, where=where))
+            array = array.astype(np.float64)
+        except WrongTypeError:
+            raise
         except (TypeError, ValueError):
             raise WrongTypeError(message("notes", "numeric (start, end, pitch) rows", notes, where=where)) from None
         if array.size == 0:

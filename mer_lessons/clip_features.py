@@ -35,6 +35,7 @@ import pandas as pd
 
 from mer_lessons import dsp
 from mer_lessons.environment import data_dir
+from mer_lessons.validation import as_float, as_int, as_sample_rate, as_signal
 
 #: Bump when the features change meaning, so that old caches are not reused.
 FEATURE_VERSION = 1
@@ -78,17 +79,10 @@ def feature_groups(n_mfcc: int = 20) -> dict[str, list[str]]:
 
 
 def _check_signal(y, sr) -> tuple[np.ndarray, float]:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"clip_features: y must be a mono 1-D signal, got shape {y.shape}")
-    if not np.issubdtype(y.dtype, np.floating) and not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"clip_features: y must be numeric, got dtype {y.dtype}")
-    y = y.astype(np.float64)
-    if not np.all(np.isfinite(y)):
-        raise ValueError("clip_features: y holds nan or inf")
-    if isinstance(sr, bool) or not np.isscalar(sr) or not np.isfinite(sr) or sr <= 0:
-        raise ValueError(f"clip_features: sr must be a positive number of Hz, got {sr!r}")
-    return y, float(sr)
+    """Mono, real, finite float samples (integer PCM refused, see :func:`mer_lessons.dsp.pcm_to_float`)."""
+    y = as_signal(y, "y", where="clip_features", ndim=1, audio=True,
+                  hint="pass one channel at a time (mono), e.g. y[0] or y.mean(axis=0)")
+    return y, as_sample_rate(sr, where="clip_features")
 
 
 def clip_features(y, sr: float, *, n_mfcc: int = 20, n_fft: int = 2048, hop_length: int = 512,
@@ -98,7 +92,9 @@ def clip_features(y, sr: float, *, n_mfcc: int = 20, n_fft: int = 2048, hop_leng
 
     Parameters
     ----------
-    y : 1-D signal (float; integers are converted), at least ``n_fft`` samples.
+    y : 1-D float signal, at least ``n_fft`` samples. Integer PCM, bool, complex, NaN/inf and
+        2-D (stereo) input raise errors of :mod:`mer_lessons.validation` naming ``y``
+        (convert PCM with :func:`mer_lessons.dsp.pcm_to_float`).
     sr : sampling rate in Hz.
     n_mfcc, n_fft, hop_length, n_mels : analysis settings (frames of ``n_fft`` samples,
         every ``hop_length`` samples; Hann window, centred).
@@ -124,6 +120,12 @@ def clip_features(y, sr: float, *, n_mfcc: int = 20, n_fft: int = 2048, hop_leng
     import librosa
 
     y, sr = _check_signal(y, sr)
+    where = "clip_features"
+    n_mfcc = as_int(n_mfcc, "n_mfcc", where=where)
+    n_fft = as_int(n_fft, "n_fft", where=where)
+    hop_length = as_int(hop_length, "hop_length", where=where)
+    n_mels = as_int(n_mels, "n_mels", where=where)
+    start_bpm = as_float(start_bpm, "start_bpm", minimum=0, low_open=True, where=where)
     if tempo_method not in TEMPO_METHODS:
         raise ValueError(f"clip_features: tempo_method must be one of {TEMPO_METHODS}, got {tempo_method!r}")
     if len(y) < n_fft:

@@ -16,7 +16,11 @@ teaches it:
 Conventions (the same as librosa, so that students can switch between the two):
 
 * A signal ``y`` is a 1-D float array of samples (mono). Multi-channel input is *not*
-  accepted: pass one channel at a time (a ``WrongShapeError`` says so otherwise).
+  accepted: pass one channel at a time (a ``WrongShapeError`` says so otherwise, and
+  names the channels-last layout for a ``(samples, channels)`` array such as ``(44100, 2)``).
+  Integer (PCM) and bool samples are refused with a ``WrongTypeError``: scale them first
+  with :func:`pcm_to_float` (int16 / 32768, ...); complex, NaN or inf samples are refused
+  too (``WrongTypeError``, ``NonFiniteError``), each error naming the argument.
 * Bad arguments raise the errors of :mod:`mer_lessons.validation` (all subclasses of
   ``ValueError``; a wrong type is also a ``TypeError``), with one message style:
   ``"stft: n_fft must be an integer >= 1, got 0"`` (function, argument, what was
@@ -71,8 +75,10 @@ from typing import Callable, Optional, Union
 import numpy as np
 
 from mer_lessons.validation import (
+    PCM_HINT,
     EmptyInputError,
     InputError,
+    NonFiniteError,
     OutOfRangeError,
     UnknownOptionError,
     WrongShapeError,
@@ -82,6 +88,7 @@ from mer_lessons.validation import (
     as_frequency,
     as_frequency_band,
     as_int,
+    as_real_array,
     as_sample_rate,
     as_signal,
     message,
@@ -89,6 +96,7 @@ from mer_lessons.validation import (
 
 __all__ = [
     # framing, windows
+    "pcm_to_float",
     "frame_signal",
     "get_window",
     "pad_center",
@@ -191,9 +199,52 @@ WindowSpec = Union[str, np.ndarray]
 _MONO_HINT = "pass one channel at a time (mono), e.g. y[0] or y.mean(axis=0)"
 
 
-def _mono(y, name: str = "y", min_length: int = 1, *, where: Optional[str] = None) -> np.ndarray:
-    """``y`` as a finite 1-D float64 array (:func:`mer_lessons.validation.as_signal`, mono)."""
-    return as_signal(y, name, where=where, ndim=1, min_length=min_length, hint=_MONO_HINT)
+def _mono(y, name: str = "y", min_length: int = 1, *, where: Optional[str] = None, audio: bool = True) -> np.ndarray:
+    """``y`` as a finite 1-D float64 array (:func:`mer_lessons.validation.as_signal`, mono).
+
+    ``audio=True``: integer and bool samples are refused (integer PCM must be scaled first,
+    :func:`pcm_to_float`); a ``(samples, channels)`` array gets the channels-last hint.
+    """
+    return as_signal(y, name, where=where, ndim=1, min_length=min_length, hint=_MONO_HINT, audio=audio)
+
+
+def _finite(arr: np.ndarray, name: str, *, where: Optional[str] = None) -> np.ndarray:
+    """Raise :class:`~mer_lessons.validation.NonFiniteError` (or ``WrongTypeError`` for a
+    non-numeric array) unless every value of ``arr`` (real or complex) is finite."""
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise WrongTypeError(message(name, "a numeric array", arr, where=where))
+    if not np.all(np.isfinite(arr)):
+        raise NonFiniteError(message(name, "finite (no NaN or inf)", f"{int(np.sum(~np.isfinite(arr)))} non-finite "
+                                     "values", where=where, describe=False))
+    return arr
+
+
+def pcm_to_float(x) -> np.ndarray:
+    """Integer PCM samples as float32 in ``[-1, 1)``: the conversion the audio functions ask for.
+
+    * int16: ``x / 32768`` (full scale -32768..32767 -> -1 .. 32767/32768);
+    * int32: ``x / 2**31``; int8: ``x / 128``;
+    * uint8 (offset binary, as in 8-bit WAV): ``(x - 128) / 128``;
+    * float input is returned as float32 unchanged (already scaled).
+
+    Every function of this module that takes audio samples (and the torch modules of
+    :mod:`mer_lessons.features`) refuses integer and bool arrays with a
+    :class:`~mer_lessons.validation.WrongTypeError` pointing here: reading int16 counts as
+    floats would make a clip 32768 times too loud. Raises ``WrongTypeError`` for other
+    dtypes (bool, int64, uint16, complex, ...). Taught in ``01_sound_and_fourier``.
+    """
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x)
+    scales = {np.dtype(np.int16): (0, 32768.0), np.dtype(np.int32): (0, 2.0**31), np.dtype(np.int8): (0, 128.0),
+              np.dtype(np.uint8): (128, 128.0)}
+    if arr.dtype in scales:
+        offset, scale = scales[arr.dtype]
+        return ((arr.astype(np.float64) - offset) / scale).astype(np.float32)
+    if np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float32)
+    raise WrongTypeError(message("x", "integer PCM (int8, uint8, int16 or int32) or float samples",
+                                 f"dtype {arr.dtype}", where="pcm_to_float", describe=False))
 
 
 def _stft_lengths(n_fft, hop_length, win_length, *, where: str) -> tuple[int, int, int]:
@@ -222,7 +273,7 @@ def _transform_input(x, name: str, *, where: str, axis: int = -1, real: bool = F
 
     ``real=True`` converts to float64 (the DCT); otherwise the dtype is kept (complex allowed).
     """
-    arr = np.asarray(x, dtype=np.float64) if real else np.asarray(x)
+    arr = as_real_array(x, name, where=where, finite=False) if real else np.asarray(x)
     if arr.ndim == 0:
         raise WrongShapeError(message(name, "an array with at least one axis", "a scalar", where=where,
                                       describe=False))
@@ -232,7 +283,7 @@ def _transform_input(x, name: str, *, where: str, axis: int = -1, real: bool = F
     if arr.shape[axis] == 0:
         raise EmptyInputError(message(name, f"at least one sample long along axis {axis}", f"shape {arr.shape}",
                                       where=where, describe=False))
-    return arr
+    return _finite(arr, name, where=where)
 
 
 def _normalize(S: np.ndarray, norm, axis: int, *, where: Optional[str] = None) -> np.ndarray:
@@ -356,7 +407,7 @@ def pad_center(x: np.ndarray, size: int) -> np.ndarray:
 def _resolve_window(window: WindowSpec, win_length: int, *, where: Optional[str] = None) -> np.ndarray:
     if isinstance(window, str):
         return get_window(window, win_length, periodic=True)
-    w = np.asarray(window, dtype=np.float64)
+    w = as_real_array(window, "window", where=where)
     if w.ndim != 1 or w.size != win_length:
         raise WrongShapeError(message("window", f"a window name or a 1-D array of win_length={win_length} samples",
                                       f"shape {w.shape}", where=where, describe=False))
@@ -382,6 +433,7 @@ def frame_times(n_frames: int, sr: float = 22050, hop_length: int = 512, offset:
     """
     n_frames = as_int(n_frames, "n_frames", minimum=0, where="frame_times")
     hop_length = as_int(hop_length, "hop_length", where="frame_times")
+    offset = as_int(offset, "offset", minimum=None, where="frame_times")
     return (np.arange(n_frames) * hop_length + offset) / as_sample_rate(sr, where="frame_times")
 
 
@@ -443,7 +495,7 @@ def alias_frequency(freq, sr: float):
     themselves. Scalar or array in, same shape out. Taught in ``01_sound_and_fourier``.
     """
     sr = as_sample_rate(sr, where="alias_frequency")
-    freq = np.asarray(freq, dtype=np.float64)
+    freq = as_real_array(freq, "freq", where="alias_frequency")
     if np.any(freq < 0):
         raise OutOfRangeError(message("freq", "non-negative (Hz)", freq.item() if freq.ndim == 0 else freq,
                                       where="alias_frequency"))
@@ -466,7 +518,7 @@ def window_response_db(window, oversample: int = 64) -> tuple[np.ndarray, np.nda
 
     Taught in ``01_sound_and_fourier`` (windows and leakage).
     """
-    w = _mono(window, "window", min_length=2, where="window_response_db")
+    w = _mono(window, "window", min_length=2, where="window_response_db", audio=False)
     oversample = as_int(oversample, "oversample", where="window_response_db")
     n_fft = oversample * w.size
     magnitude = np.abs(np.fft.rfft(w, n=n_fft))
@@ -720,7 +772,7 @@ def istft(
 
     Taught in ``02_stft_and_spectrograms``; used by :func:`spectral_subtraction`.
     """
-    D = np.asarray(stft_matrix)
+    D = _finite(np.asarray(stft_matrix), "stft_matrix", where="istft")
     if D.ndim != 2:
         raise WrongShapeError(message("stft_matrix", "2-D (n_bins, n_frames)", f"shape {D.shape}", where="istft",
                                       describe=False))
@@ -767,6 +819,7 @@ def _spectrogram(y, S, n_fft, hop_length, win_length, window, center, pad_mode, 
     """``(|STFT(y)|**power, n_fft)``, or ``(S, n_fft inferred from S)`` when ``S`` is given."""
     if S is not None:
         S = np.asarray(S)
+        S = as_real_array(S, "S", where=where, dtype=S.dtype if np.issubdtype(S.dtype, np.floating) else np.float64)
         if S.ndim != 2:
             raise WrongShapeError(message("S", "2-D (n_bins, n_frames)", f"shape {S.shape}", where=where,
                                           describe=False))
@@ -812,7 +865,7 @@ def power_to_db(S, ref: Union[float, Callable] = 1.0, amin: float = 1e-10,
     Shape unchanged. Liu et al., Eq. 3 takes the (natural) log of filterbank energies;
     dB is the same up to the factor ``10 / ln 10``. Taught in ``02_stft_and_spectrograms``.
     """
-    S = np.asarray(S)
+    S = _finite(np.asarray(S), "S", where="power_to_db")
     amin = as_float(amin, "amin", minimum=0, low_open=True, where="power_to_db")
     if np.iscomplexobj(S):
         warnings.warn("power_to_db got complex input; using its magnitude", stacklevel=2)
@@ -832,7 +885,7 @@ def amplitude_to_db(S, ref: Union[float, Callable] = 1.0, amin: float = 1e-5,
     Same conventions as ``librosa.amplitude_to_db``. Shape unchanged.
     Taught in ``02_stft_and_spectrograms``.
     """
-    magnitude = np.abs(np.asarray(S))
+    magnitude = np.abs(_finite(np.asarray(S), "S", where="amplitude_to_db"))
     ref_value = ref(magnitude) if callable(ref) else np.abs(ref)
     amin = as_float(amin, "amin", minimum=0, low_open=True, where="amplitude_to_db")
     return power_to_db(magnitude**2, ref=ref_value**2, amin=amin**2, top_db=top_db)
@@ -843,7 +896,7 @@ def db_to_power(S_db, ref: float = 1.0) -> np.ndarray:
 
     Shape unchanged. Taught in ``02_stft_and_spectrograms``.
     """
-    return ref * np.power(10.0, 0.1 * np.asarray(S_db, dtype=np.float64))
+    return ref * np.power(10.0, 0.1 * as_real_array(S_db, "S_db", where="db_to_power", finite=False))
 
 
 def db_to_amplitude(S_db, ref: float = 1.0) -> np.ndarray:
@@ -851,7 +904,7 @@ def db_to_amplitude(S_db, ref: float = 1.0) -> np.ndarray:
 
     Shape unchanged. Taught in ``02_stft_and_spectrograms``.
     """
-    return ref * np.power(10.0, 0.05 * np.asarray(S_db, dtype=np.float64))
+    return ref * np.power(10.0, 0.05 * as_real_array(S_db, "S_db", where="db_to_amplitude", finite=False))
 
 
 # ---------------------------------------------------------------------------------------
@@ -874,7 +927,7 @@ def hz_to_mel(frequencies, htk: bool = False):
     :func:`hz_to_mel_hao_eq12`. Scalar in, scalar out; array in, array out (same shape).
     Taught in ``02_stft_and_spectrograms``.
     """
-    f = np.asarray(frequencies, dtype=np.float64)
+    f = as_real_array(frequencies, "frequencies", where="hz_to_mel", finite=False)
     if htk:
         mel = 2595.0 * np.log10(1.0 + f / 700.0)
     else:
@@ -893,7 +946,7 @@ def mel_to_hz(mels, htk: bool = False):
     Slaney: ``m * 200/3`` below 15 mel, ``1000 exp((m - 15) ln(6.4)/27)`` above; HTK:
     ``700 (10^(m/2595) - 1)``. Taught in ``02_stft_and_spectrograms``.
     """
-    m = np.asarray(mels, dtype=np.float64)
+    m = as_real_array(mels, "mels", where="mel_to_hz", finite=False)
     if htk:
         f = 700.0 * (10.0 ** (m / 2595.0) - 1.0)
     else:
@@ -922,7 +975,7 @@ def hz_to_mel_hao_eq12(frequencies):
     (Slaney) for features and this function to show Eq. 12. Scalar or array in, same out.
     Taught in ``02_stft_and_spectrograms``.
     """
-    f = np.asarray(frequencies, dtype=np.float64)
+    f = as_real_array(frequencies, "frequencies", where="hz_to_mel_hao_eq12", finite=False)
     mel = 1000.0 / np.log10(2.0) * np.log10(1.0 + f / 1000.0)
     return mel.item() if mel.ndim == 0 else mel
 
@@ -932,7 +985,7 @@ def mel_to_hz_hao_eq12(mels):
 
     Scalar or array in, same out. Taught in ``02_stft_and_spectrograms``.
     """
-    m = np.asarray(mels, dtype=np.float64)
+    m = as_real_array(mels, "mels", where="mel_to_hz_hao_eq12", finite=False)
     f = 1000.0 * (np.power(2.0, m / 1000.0) - 1.0)
     return f.item() if f.ndim == 0 else f
 
@@ -1178,7 +1231,7 @@ def mfcc(
     if S is None:
         S = power_to_db(_mel_spectrogram(y=y, sr=sr, norm=mel_norm, where="mfcc", **kwargs), top_db=top_db)
     else:
-        S = np.asarray(S, dtype=np.float64)
+        S = as_real_array(S, "S", where="mfcc")
         if S.ndim != 2:
             raise WrongShapeError(message("S", "a 2-D log-mel spectrogram (n_mels, n_frames)", f"shape {S.shape}",
                                           where="mfcc", describe=False))
@@ -1201,8 +1254,9 @@ def hz_to_octs(frequencies, tuning: float = 0.0, bins_per_octave: int = 12):
     """Frequency to (fractional) octave number, with ``A4 = 440 * 2^(tuning/bins_per_octave)`` Hz
     at octave 4.75 (so C4 ~ octave 4): ``log2(f / (A4 / 16))``. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    a4 = 440.0 * 2.0 ** (tuning / bins_per_octave)
-    return np.log2(np.asarray(frequencies, dtype=np.float64) / (a4 / 16.0))
+    bins_per_octave = as_int(bins_per_octave, "bins_per_octave", where="hz_to_octs")
+    a4 = 440.0 * 2.0 ** (as_float(tuning, "tuning", where="hz_to_octs") / bins_per_octave)
+    return np.log2(as_real_array(frequencies, "frequencies", where="hz_to_octs", finite=False) / (a4 / 16.0))
 
 
 def chroma_filterbank(
@@ -1331,7 +1385,8 @@ def pitch_tuning(frequencies, resolution: float = 0.01, bins_per_octave: int = 1
     the fullest bin is returned (librosa's convention). Returns 0.0 (with a warning) if no
     positive frequency is given. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    f = np.atleast_1d(np.asarray(frequencies, dtype=np.float64))
+    bins_per_octave = as_int(bins_per_octave, "bins_per_octave", where="pitch_tuning")
+    f = np.atleast_1d(as_real_array(frequencies, "frequencies", where="pitch_tuning", finite=False))
     f = f[f > 0]
     if f.size == 0:
         warnings.warn("pitch_tuning: no positive frequency to estimate tuning from", stacklevel=2)
@@ -1538,7 +1593,7 @@ _ERB_MIN = 24.7  # Hz, Glasberg & Moore: ERB(f) = 24.7 (4.37 f / 1000 + 1)
 def erb_bandwidth(frequencies):
     """Equivalent rectangular bandwidth (Hz) of the auditory filter at ``f`` Hz
     (Glasberg & Moore 1990): ``24.7 (4.37 f / 1000 + 1)``. Taught in ``03_mfcc_chroma_and_friends``."""
-    f = np.asarray(frequencies, dtype=np.float64)
+    f = as_real_array(frequencies, "frequencies", where="erb_bandwidth", finite=False)
     return _ERB_MIN * (4.37e-3 * f + 1.0)
 
 
@@ -1547,7 +1602,7 @@ def hz_to_erb_rate(frequencies):
 
     Scalar or array in, same shape out. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    f = np.asarray(frequencies, dtype=np.float64)
+    f = as_real_array(frequencies, "frequencies", where="hz_to_erb_rate", finite=False)
     return 21.4 * np.log10(1.0 + 4.37e-3 * f)
 
 
@@ -1556,7 +1611,7 @@ def erb_rate_to_hz(erb_rate):
 
     Scalar or array in, same shape out. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    e = np.asarray(erb_rate, dtype=np.float64)
+    e = as_real_array(erb_rate, "erb_rate", where="erb_rate_to_hz", finite=False)
     return (np.power(10.0, e / 21.4) - 1.0) / 4.37e-3
 
 
@@ -1731,7 +1786,7 @@ def levinson_durbin(r, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a : (..., order + 1), ``a[..., 0] = 1``; err : (...), final prediction error power;
     k : (..., order), reflection coefficients. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    r = np.asarray(r, dtype=np.float64)
+    r = as_real_array(r, "r", where="levinson_durbin")
     order = as_int(order, "order", where="levinson_durbin")
     if r.shape[-1] < order + 1:
         raise EmptyInputError(message("r", f"at least order + 1 = {order + 1} lags long", f"{r.shape[-1]}",
@@ -2034,7 +2089,7 @@ def ideal_bandpass_response(freqs, f_low: float, f_high: float) -> np.ndarray:
     ``|f|`` is used so that negative FFT frequencies get the same gain (a real filter).
     Shape of ``freqs``. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    f = np.abs(np.asarray(freqs, dtype=np.float64))
+    f = np.abs(as_real_array(freqs, "freqs", where="ideal_bandpass_response", finite=False))
     f_low, f_high = as_frequency_band(f_low, f_high, names=("f_low", "f_high"), allow_zero=True,
                                       where="ideal_bandpass_response")
     return ((f >= f_low) & (f <= f_high)).astype(np.float64)
@@ -2122,7 +2177,8 @@ def frequency_variation_rate(X, axis: int = 0) -> Union[float, np.ndarray]:
     float for 1-D input, else an array with ``axis`` removed (one FVR per frame).
     Units of ``X``. Taught in ``03_mfcc_chroma_and_friends``.
     """
-    X = np.asarray(X)
+    X = _finite(np.asarray(X), "X", where="frequency_variation_rate")
+    axis = as_int(axis, "axis", minimum=None, where="frequency_variation_rate")
     if X.ndim == 0 or X.shape[axis] < 2:
         raise EmptyInputError(message("X", f"at least 2 frequency bins long along axis={axis}", f"shape {X.shape}",
                                       where="frequency_variation_rate", describe=False))
@@ -2202,7 +2258,8 @@ def dynamic_sampling_rate(fvr, s_base: float, alpha: float,
     ``03_mfcc_chroma_and_friends`` and used by the real-time chapter.
     """
     s_base = as_float(s_base, "s_base", minimum=0, low_open=True, where="dynamic_sampling_rate")
-    rate = s_base * (1.0 + float(alpha) * np.asarray(fvr, dtype=np.float64))
+    alpha = as_float(alpha, "alpha", where="dynamic_sampling_rate")
+    rate = s_base * (1.0 + alpha * as_real_array(fvr, "fvr", where="dynamic_sampling_rate"))
     if s_min is not None or s_max is not None:
         rate = np.clip(rate, s_min, s_max)
     return float(rate) if np.ndim(rate) == 0 else rate

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
@@ -38,7 +39,8 @@ import pandas as pd
 import torch
 
 from mer_lessons import metrics, splits, train
-from mer_lessons.validation import InputError, as_choice, as_float, as_int, message
+from mer_lessons.validation import (EmptyInputError, InputError, WrongTypeError, as_choice, as_class_labels,
+                                    as_float, as_int, message)
 from mer_lessons.windows import FeatureScaler, WindowSet
 
 __all__ = [
@@ -49,6 +51,57 @@ __all__ = [
     "prequential_run", "repeated_prequential", "rolling_accuracy", "attribute_sweep", "verdict", "difference_verdict", "measured", "verdict_table",
     "REPRODUCED", "NOT_REPRODUCED", "CANNOT_TELL", "NOT_TESTABLE", "NOT_MEASURED", "NOT_A_NUMBER", "VERDICTS",
 ]
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def _seeds(repeats, where: str) -> list:
+    """``repeats`` (a count >= 1 or a non-empty list of seeds >= 0) as the list of seeds."""
+    if isinstance(repeats, (str, bytes)) or not isinstance(repeats, Iterable):
+        return list(range(as_int(repeats, "repeats", minimum=1, where=where)))
+    seeds = [as_int(r, "repeats", minimum=0, where=where) for r in repeats]
+    if not seeds:
+        raise EmptyInputError(message("repeats", "a count >= 1 or a non-empty list of seeds", "[]", where=where,
+                                      describe=False))
+    return seeds
+
+
+def _fraction(value, name: str, where: str) -> float:
+    return as_float(value, name, minimum=0, maximum=1, low_open=True, high_open=True, where=where)
+
+
+def _class_windows(windows, name: str, where: str, *, one_class: str = "raise") -> None:
+    """Labelled windows with at least two classes (a classifier needs both).
+
+    ``one_class="warn"``: a single class only warns (one split of a tiny data set may hold
+    one class; the models can then only learn to predict it)."""
+    if not isinstance(windows, WindowSet):
+        raise WrongTypeError(message(name, "a labelled WindowSet", windows, where=where))
+    if len(windows) == 0:
+        raise EmptyInputError(message(name, "at least one window", "0 windows", where=where, describe=False))
+    if windows.labels is None:
+        raise InputError(message(name, "labelled windows", "windows without labels", where=where, describe=False,
+                                 hint="build them with labels (e.g. WindowSet(..., labels=..., classes=...))"))
+    try:
+        as_class_labels(windows.labels, f"{name}.labels", where=where)
+    except EmptyInputError as error:
+        if one_class != "warn" or len(windows) == 0:
+            raise
+        warnings.warn(f"{error}: every model can only learn to predict that class", stacklevel=3)
+
+
+def _check_specs(specs, where: str) -> list:
+    if isinstance(specs, ModelSpec) or not isinstance(specs, Iterable):
+        raise WrongTypeError(message("specs", "a list of ModelSpec", specs, where=where))
+    specs = list(specs)
+    if not specs:
+        raise EmptyInputError(message("specs", "a non-empty list of ModelSpec", "[]", where=where, describe=False))
+    bad = [type(s).__name__ for s in specs if not isinstance(s, ModelSpec)]
+    if bad:
+        raise WrongTypeError(message("specs", "a list of ModelSpec", f"items of type {bad}", where=where,
+                                     describe=False))
+    return specs
 
 
 # --------------------------------------------------------------------------- torch models
@@ -249,6 +302,9 @@ class ModelSpec:
     on the trained model as ``model.preparation``. So a selection or an autoencoder never
     sees a test window.
 
+    ``name`` must be a non-empty string and ``build`` a callable (else
+    :class:`~mer_lessons.validation.WrongTypeError`).
+
     Taught in ``08_hao_realtime_fusion`` (``prepare``: ``11_kirar_zebra_bilstm_attention``).
     """
 
@@ -263,6 +319,11 @@ class ModelSpec:
     prepare: Optional[Any] = None
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise WrongTypeError(message("name", "a non-empty string", self.name, where="ModelSpec"))
+        if not callable(self.build):
+            raise WrongTypeError(message("build", "a callable that builds the model", self.build,
+                                         where=f"ModelSpec {self.name!r}"))
         as_choice(self.kind, "kind", ("fusion", "sequence", "sklearn"), where="ModelSpec")
         if isinstance(self.inputs, (list, tuple)):
             if not self.inputs or not all(isinstance(m, str) for m in self.inputs):
@@ -344,6 +405,10 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     fit took, once per split) and ``{name: trained model}`` (a BLS head is kept as
     ``model.bls_head``, a fitted ``prepare`` step as ``model.preparation``).
 
+    The training windows must hold at least two classes and the validation and test
+    sets at least one window (else :class:`~mer_lessons.validation.EmptyInputError`);
+    ``specs`` must be a non-empty list of :class:`ModelSpec`.
+
     Taught in ``08_hao_realtime_fusion``.
     """
     from tqdm.auto import tqdm
@@ -352,6 +417,13 @@ def compare_models(train_set: WindowSet, val_set: WindowSet, test_set: WindowSet
     from mer_lessons.models.baselines import time_single_predictions
 
     n_timing = as_int(n_timing, "n_timing", minimum=0, where="compare_models")
+    specs = _check_specs(specs, "compare_models")
+    _class_windows(train_set, "train_set", "compare_models", one_class="warn")
+    for name, w in (("val_set", val_set), ("test_set", test_set)):
+        if not isinstance(w, WindowSet) or len(w) == 0:
+            raise EmptyInputError(message(name, "a non-empty WindowSet", w if not isinstance(w, WindowSet)
+                                          else "0 windows", where="compare_models",
+                                          describe=not isinstance(w, WindowSet)))
     classes = train_set.classes
     rows, models = [], {}
     prepared: Dict[int, tuple] = {}
@@ -484,16 +556,17 @@ def repeated_evaluation(run: Callable[[int], pd.DataFrame], repeats: int | Seque
     per_repeat)``: ``summary`` indexed the same way with, for every numeric column ``c``,
     ``c`` (the mean over repeats), ``c_low`` and ``c_high`` (the :func:`mean_interval`) and
     ``repeats``; ``per_repeat`` has every run's rows with a ``repeat`` column (keep it for
-    :func:`paired_difference`).
+    :func:`paired_difference`). ``repeats`` must be a count >= 1 or a non-empty list of
+    seeds >= 0 (else an :class:`~mer_lessons.validation.InputError`).
 
     Taught in ``08_hao_realtime_fusion``.
     """
     from tqdm.auto import tqdm
 
-    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_evaluation")))
-             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
-    if not seeds:
-        raise ValueError("repeated_evaluation: repeats must name at least one seed, got []")
+    if not callable(run):
+        raise WrongTypeError(message("run", "a callable run(seed) returning a DataFrame", run,
+                                     where="repeated_evaluation"))
+    seeds = _seeds(repeats, "repeated_evaluation")
     frames = []
     for r in tqdm(seeds, desc="repeats", disable=not progress):
         frame = run(r)
@@ -585,13 +658,24 @@ def repeated_comparison(windows: WindowSet, specs: Sequence[ModelSpec], repeats:
     folds drawn with seed ``r // K`` (``test_size`` is then unused), so ``repeats=K`` is one
     K-fold cross-validation in which every group is tested once.
 
+    Checked first: ``repeats`` a count >= 1 or a non-empty list of seeds, ``folds`` an
+    integer >= 2, ``test_size`` and ``val_size`` in (0, 1), ``specs`` non-empty, and
+    ``windows`` labelled with at least two classes (else an
+    :class:`~mer_lessons.validation.InputError` naming the argument).
+
     Taught in ``08_hao_realtime_fusion`` (``folds``: ``12_liu_bimodal_audio_video``).
     """
-    n_timing = as_int(n_timing, "n_timing", minimum=0, where="repeated_comparison")
+    where = "repeated_comparison"
+    n_timing = as_int(n_timing, "n_timing", minimum=0, where=where)
     if folds is not None:
-        folds = as_int(folds, "folds", minimum=2, where="repeated_comparison")
-    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_comparison")))
-             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
+        folds = as_int(folds, "folds", minimum=2, where=where)
+    seeds = _seeds(repeats, where)
+    test_size = _fraction(test_size, "test_size", where)
+    val_size = _fraction(val_size, "val_size", where)
+    specs = _check_specs(specs, where)
+    _class_windows(windows, "windows", where)
+    if by not in windows.meta.columns:
+        raise KeyError(message("by", f"a column of windows.meta {list(windows.meta.columns)}", by, where=where))
     if stream_ablation is not None:
         unknown = sorted({str(c.get("model")) for c in stream_ablation.configurations.values()}
                          - {spec.name for spec in specs})
@@ -721,6 +805,9 @@ def repeated_selection(windows: WindowSet, preparation: Any, repeats: int | Sequ
     Kirar et al. (2024), Sec. 3.4 compare nothing: the zebra algorithm is the only selector.
     We: no selection, random search and a genetic algorithm beside it, at equal budgets.
 
+    ``repeats``, ``test_size``, ``val_size`` and the labels are checked as in
+    :func:`repeated_comparison`.
+
     Taught in ``11_kirar_zebra_bilstm_attention``.
     """
     from mer_lessons.selection import compare_selectors
@@ -728,8 +815,10 @@ def repeated_selection(windows: WindowSet, preparation: Any, repeats: int | Sequ
     if getattr(preparation, "selector", None) is not None:
         raise ValueError("repeated_selection: pass a preparation without a selector (selector=None); "
                          "the selectors are what is compared")
-    seeds = (list(range(as_int(repeats, "repeats", minimum=1, where="repeated_selection")))
-             if not isinstance(repeats, Iterable) else [as_int(r, "repeats", minimum=0) for r in repeats])
+    seeds = _seeds(repeats, "repeated_selection")
+    test_size = _fraction(test_size, "test_size", "repeated_selection")
+    val_size = _fraction(val_size, "val_size", "repeated_selection")
+    _class_windows(windows, "windows", "repeated_selection")
     results: Dict[int, Dict[str, Any]] = {}
     names: list = []
 

@@ -28,7 +28,11 @@ Conventions shared by every module
   A single clip of shape ``(T,)`` is accepted and gets a batch dimension of 1: the output
   is then ``(1, ...)``, never squeezed, so shapes are predictable. NumPy arrays are
   converted with ``torch.as_tensor``. Integer, boolean and complex inputs are refused
-  (convert 16-bit PCM to float first: ``x.float() / 32768``).
+  (convert 16-bit PCM to float first: ``x.float() / 32768``, or
+  :func:`mer_lessons.dsp.pcm_to_float` for NumPy PCM), and so are NaN or inf samples
+  (``NonFiniteError``) and a channels-last ``(samples, channels)`` array such as
+  ``(44100, 2)`` stereo, which would otherwise be read as 44100 clips of 2 samples
+  (``WrongShapeError``: pass ``x.T`` or mix to mono).
 * Precision: the output has the input's dtype (float32 in -> float32 out, float64 in ->
   float64 out, whatever the module's dtype). Windows, filterbanks and the DCT matrix are
   built in float64 and kept in float64 buffers; ``forward`` casts them to the input's
@@ -76,6 +80,7 @@ from torch import nn
 from mer_lessons import dsp
 from mer_lessons.validation import (
     EmptyInputError,
+    NonFiniteError,
     OutOfRangeError,
     UnknownOptionError,
     WrongShapeError,
@@ -85,7 +90,9 @@ from mer_lessons.validation import (
     as_frequency,
     as_frequency_band,
     as_int,
+    as_real_array,
     as_sample_rate,
+    check_channels_last,
     message,
 )
 
@@ -132,13 +139,20 @@ def _as_batch(x: Any, where: str) -> torch.Tensor:
     if not torch.is_tensor(x):
         raise WrongTypeError(message("x", "a torch.Tensor (or NumPy array) of audio samples", type(x).__name__,
                                      where=where, describe=False))
-    if x.is_complex() or not x.is_floating_point():
+    if x.is_complex():
         raise WrongTypeError(message(
             "x", "a real floating-point waveform (float32 or float64)", f"dtype {x.dtype}", where=where,
-            describe=False, hint="convert integer PCM first, e.g. x.float() / 32768 for 16-bit audio"))
+            describe=False, hint="take x.real or x.abs() explicitly if that is what you mean"))
+    if not x.is_floating_point():
+        raise WrongTypeError(message(
+            "x", "a real floating-point waveform (float32 or float64)", f"dtype {x.dtype}", where=where,
+            describe=False, hint="convert integer PCM first, e.g. x.float() / 32768 for 16-bit audio "
+            "(mer_lessons.dsp.pcm_to_float(x) for a NumPy array)"))
     if x.ndim == 1:
         x = x.unsqueeze(0)
-    elif x.ndim != 2:
+    elif x.ndim == 2:
+        check_channels_last(x, "x", where=where)
+    else:
         raise WrongShapeError(message(
             "x", "shaped (batch, samples) or (samples,)", f"shape {tuple(x.shape)}", where=where, describe=False,
             hint="for multichannel audio mix down or reshape to (batch * channels, samples)"))
@@ -148,6 +162,10 @@ def _as_batch(x: Any, where: str) -> torch.Tensor:
     if x.shape[0] == 0:
         raise EmptyInputError(message("x", "a non-empty batch (at least 1 clip)", f"shape {tuple(x.shape)}",
                                       where=where, describe=False))
+    if not bool(torch.isfinite(x).all()):
+        bad = int((~torch.isfinite(x)).sum())
+        raise NonFiniteError(message("x", "finite (no NaN or inf)", f"{bad} non-finite samples", where=where,
+                                     describe=False, hint="interpolate or cut out the gaps first"))
     if x.dtype in (torch.float16, torch.bfloat16):
         x = x.float()
     return x
@@ -161,11 +179,11 @@ def _get_window(window: LibrosaWindowSpec, win_length: int, *, where: Optional[s
     the periodic Hann window), an array must already have the right length.
     """
     if callable(window):
-        w = np.asarray(window(win_length), dtype=np.float64)
+        w = as_real_array(window(win_length), "window", where=where)
     elif isinstance(window, (str, tuple)) or np.isscalar(window):
         w = scipy.signal.get_window(window, win_length, fftbins=True).astype(np.float64)
     else:
-        w = np.asarray(window, dtype=np.float64)
+        w = as_real_array(window, "window", where=where)
         if w.ndim != 1 or len(w) != win_length:
             raise WrongShapeError(message("window", f"an array of shape ({win_length},) (win_length samples)",
                                           f"shape {w.shape}", where=where, describe=False))
@@ -241,6 +259,12 @@ def batch_power_to_db(
         raise WrongTypeError(message("S", "a torch.Tensor (B, ...)", type(S).__name__, where=where, describe=False))
     if S.ndim < 1:
         raise WrongShapeError(message("S", "a batch (B, ...)", "a scalar", where=where, describe=False))
+    if S.is_complex():
+        raise WrongTypeError(message("S", "a real power spectrogram", f"dtype {S.dtype}", where=where,
+                                     describe=False, hint="take S.abs() ** 2 of a complex STFT first"))
+    if not bool(torch.isfinite(S).all()):
+        raise NonFiniteError(message("S", "finite (no NaN or inf)", f"{int((~torch.isfinite(S)).sum())} non-finite "
+                                     "values", where=where, describe=False))
     item_dims = tuple(range(1, S.ndim))
     log_spec = 10.0 * torch.log10(torch.clamp(S, min=amin))
     if isinstance(ref, str):

@@ -139,7 +139,7 @@ def opensmile_functionals(y, sr: float, feature_set: str = "IS09") -> pd.Series:
     """
     where = "opensmile_functionals"
     feature_set = _feature_set(feature_set, where)
-    y = as_signal(y, "y", where=where, ndim=1)
+    y = as_signal(y, "y", where=where, ndim=1, audio=True)
     sr = as_sample_rate(sr, where=where)
     smile = _smile(feature_set)
     with warnings.catch_warnings():
@@ -186,7 +186,7 @@ def acf_pitch(y, sr: float, *, fmin: float = 60.0, fmax: float = 500.0,
     where = "acf_pitch"
     sr = as_sample_rate(sr, where=where)
     win = dsp.ms_to_samples(_FRAME_MS, sr, "frame_ms", where=where)
-    y = as_signal(y, "y", where=where, ndim=1, min_length=win)
+    y = as_signal(y, "y", where=where, ndim=1, min_length=win, audio=True)
     fmax = as_float(fmax, "fmax", minimum=0.0, low_open=True, maximum=sr / 2, where=where, unit="Hz")
     fmin = as_float(fmin, "fmin", minimum=0.0, low_open=True, maximum=fmax, where=where, unit="Hz")
     voicing_threshold = as_float(voicing_threshold, "voicing_threshold", minimum=0.0, maximum=1.0, where=where)
@@ -294,7 +294,7 @@ def course_llds(y, sr: float) -> pd.DataFrame:
     sr = as_sample_rate(sr, where=where)
     win = dsp.ms_to_samples(_FRAME_MS, sr, "frame_ms", where=where)
     hop = dsp.ms_to_samples(_HOP_MS, sr, "hop_ms", where=where)
-    y = as_signal(y, "y", where=where, ndim=1, min_length=win)
+    y = as_signal(y, "y", where=where, ndim=1, min_length=win, audio=True)
     X = _frames(y, sr, where)
     rms = np.sqrt(np.mean(X ** 2, axis=1))
     signs = np.signbit(X)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mer_lessons import dsp
-from mer_lessons.validation import OutOfRangeError, WrongShapeError, as_int, message
+from mer_lessons.validation import OutOfRangeError, WrongShapeError, as_float, as_int, as_real_array, message
 
 
 def griffin_lim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, win_length: int | None = None,
@@ -38,7 +38,7 @@ def griffin_lim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, w
     Taught in ``02_stft_and_spectrograms``.
     """
     where = "griffin_lim"
-    S = np.asarray(magnitude, dtype=np.float64)
+    S = as_real_array(magnitude, "magnitude", where=where)  # complex, NaN, inf: errors naming magnitude
     if S.ndim != 2 or S.shape[0] < 2:
         raise WrongShapeError(message("magnitude", "2-D (1 + n_fft // 2, n_frames) with at least 2 rows",
                                       f"shape {S.shape}", where=where, describe=False))
@@ -46,6 +46,9 @@ def griffin_lim(magnitude, *, n_iter: int = 32, hop_length: int | None = None, w
         raise OutOfRangeError(message("magnitude", "non-negative", f"min {S.min():g}", where=where, describe=False,
                                       hint="pass |STFT|, not a dB or complex array"))
     n_iter = as_int(n_iter, "n_iter", where=where)
+    momentum = as_float(momentum, "momentum", minimum=0, where=where)
+    if length is not None:
+        length = as_int(length, "length", where=where)
     n_fft = 2 * (S.shape[0] - 1)
     options = dict(hop_length=hop_length, win_length=win_length, window=window, center=center)
     phase = np.exp(2j * np.pi * np.random.default_rng(seed).random(S.shape))
@@ -72,7 +75,7 @@ def mel_to_linear(mel_power, *, sr: float, n_fft: int, fmin: float = 0.0, fmax: 
     Returns an array of shape ``(1 + n_fft // 2, n_frames)``.
     Taught in ``02_stft_and_spectrograms``.
     """
-    mel_power = np.asarray(mel_power, dtype=np.float64)
+    mel_power = as_real_array(mel_power, "mel_power", where="mel_to_linear")
     if mel_power.ndim != 2:
         raise WrongShapeError(message("mel_power", "2-D (n_mels, n_frames)", f"shape {mel_power.shape}",
                                       where="mel_to_linear", describe=False))

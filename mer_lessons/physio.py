@@ -59,6 +59,7 @@ from mer_lessons.validation import (
     as_frequency,
     as_frequency_band,
     as_int,
+    as_real_array,
     as_sample_rate,
     as_signal,
     message,
@@ -155,7 +156,7 @@ def bandpass(x, sr: float, low: float, high: float, order: int = 4) -> np.ndarra
     """
     sr = as_sample_rate(sr, where="bandpass")
     sos = _bandpass_design(sr, low, high, order, where="bandpass")
-    return _filtfilt_sos(sos, as_signal(x, where="bandpass"), "bandpass")
+    return _filtfilt_sos(sos, as_signal(x, where="bandpass", refuse_channels_last=True), "bandpass")
 
 
 def lowpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
@@ -167,7 +168,7 @@ def lowpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
     sr = as_sample_rate(sr, where="lowpass")
     cutoff = as_frequency(cutoff, "cutoff", sr, where="lowpass")
     sos = _butter(as_int(order, "order", where="lowpass"), cutoff, "lowpass", sr)
-    return _filtfilt_sos(sos, as_signal(x, where="lowpass"), "lowpass")
+    return _filtfilt_sos(sos, as_signal(x, where="lowpass", refuse_channels_last=True), "lowpass")
 
 
 def highpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
@@ -178,7 +179,7 @@ def highpass(x, sr: float, cutoff: float, order: int = 4) -> np.ndarray:
     sr = as_sample_rate(sr, where="highpass")
     cutoff = as_frequency(cutoff, "cutoff", sr, where="highpass")
     sos = _butter(as_int(order, "order", where="highpass"), cutoff, "highpass", sr)
-    return _filtfilt_sos(sos, as_signal(x, where="highpass"), "highpass")
+    return _filtfilt_sos(sos, as_signal(x, where="highpass", refuse_channels_last=True), "highpass")
 
 
 def filter_response_db(sos, sr: float, freqs, *, zero_phase: bool = True) -> np.ndarray:
@@ -189,7 +190,9 @@ def filter_response_db(sos, sr: float, freqs, *, zero_phase: bool = True) -> np.
     Taught in ``06_physiological_signals``.
     """
     sr = as_sample_rate(sr, where="filter_response_db")
-    _, h = sps.sosfreqz(np.asarray(sos), worN=np.atleast_1d(np.asarray(freqs, dtype=float)), fs=sr)
+    sos = as_real_array(sos, "sos", where="filter_response_db")
+    freqs = np.atleast_1d(as_real_array(freqs, "freqs", where="filter_response_db"))
+    _, h = sps.sosfreqz(sos, worN=freqs, fs=sr)
     db = 20 * np.log10(np.maximum(np.abs(h), 1e-300))
     return 2 * db if zero_phase else db
 
@@ -205,7 +208,7 @@ def notch(x, sr: float, freq: float = 50.0, quality: float = 30.0) -> np.ndarray
     sr = as_sample_rate(sr, where="notch")
     freq = as_frequency(freq, "freq", sr, where="notch")
     quality = as_float(quality, "quality", minimum=0, low_open=True, where="notch")
-    x = as_signal(x, where="notch")
+    x = as_signal(x, where="notch", refuse_channels_last=True)
     b, a = sps.iirnotch(freq, quality, fs=sr)
     padlen = 3 * max(len(a), len(b))
     if x.shape[-1] <= padlen:
@@ -228,7 +231,7 @@ def resample(x, sr: float, target_sr: float) -> np.ndarray:
     """
     sr = as_sample_rate(sr, where="resample")
     target_sr = as_sample_rate(target_sr, "target_sr", where="resample")
-    x = as_signal(x, where="resample")
+    x = as_signal(x, where="resample", refuse_channels_last=True)
     ratio = Fraction(target_sr / sr).limit_denominator(1000)
     if abs(float(ratio) - target_sr / sr) > 1e-9 * target_sr / sr:
         raise OutOfRangeError(message("target_sr", f"a rate whose ratio to sr={sr:g} Hz is a fraction of small "
@@ -252,7 +255,7 @@ def remove_baseline(x, sr: float, baseline_seconds: float = DEAP_BASELINE_SECOND
     """
     sr = as_sample_rate(sr, where="remove_baseline")
     as_choice(method, "method", BASELINE_METHODS, where="remove_baseline")
-    x = as_signal(x, where="remove_baseline")
+    x = as_signal(x, where="remove_baseline", refuse_channels_last=True)
     baseline_seconds = as_float(baseline_seconds, "baseline_seconds", minimum=0, low_open=True,
                                 where="remove_baseline")
     n_b = int(round(baseline_seconds * sr))
@@ -274,7 +277,8 @@ def zscore(x, axis: int = -1) -> np.ndarray:
     Constant slices (sd = 0, up to rounding) become all zeros instead of NaN.
     Taught in ``06_physiological_signals``.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = as_real_array(x, "x", where="zscore")
+    axis = as_int(axis, "axis", minimum=None, where="zscore")
     if x.size == 0:
         raise EmptyInputError(message("x", "non-empty", f"shape {x.shape}", where="zscore", describe=False))
     mean = x.mean(axis=axis, keepdims=True)
@@ -294,7 +298,7 @@ def zscore_per_group(X, groups) -> np.ndarray | pd.DataFrame:
     Taught in ``06_physiological_signals``.
     """
     groups = np.asarray(groups)
-    values = np.asarray(X, dtype=np.float64)
+    values = as_real_array(X, "X", where="zscore_per_group", finite=False)  # NaN: missing, ignored
     if values.ndim != 2 or len(values) != len(groups):
         raise WrongShapeError(message("X", f"shaped (n, features) with one row per group label ({len(groups)} "
                                       "groups)", f"shape {values.shape}", where="zscore_per_group", describe=False))
@@ -322,7 +326,7 @@ def sliding_windows(x, sr: float, window_s: float, hop_s: float) -> np.ndarray:
     al.'s Bi-LSTM) a trial as a series of windows. Taught in ``06_physiological_signals``.
     """
     sr = as_sample_rate(sr, where="sliding_windows")
-    x = as_signal(x, where="sliding_windows")
+    x = as_signal(x, where="sliding_windows", refuse_channels_last=True)
     where = "sliding_windows"
     window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where=where)
     hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where=where)
@@ -349,7 +353,7 @@ def preprocess_eeg(eeg, sr: float, *, band: tuple[float, float] = HAO_EEG_BAND, 
     Returns ``(eeg, sr)`` after the chain. Taught in ``06_physiological_signals``.
     """
     sr = as_sample_rate(sr, where="preprocess_eeg")
-    x = as_signal(eeg, "eeg", where="preprocess_eeg")
+    x = as_signal(eeg, "eeg", where="preprocess_eeg", refuse_channels_last=True)
     if notch_freq is not None and notch_freq < sr / 2:
         x = notch(x, sr, notch_freq)
     x = bandpass(x, sr, band[0], band[1])
@@ -383,7 +387,7 @@ def welch_psd(x, sr: float, nperseg: int | None = None) -> tuple[np.ndarray, np.
     Taught in ``06_physiological_signals``.
     """
     sr = as_sample_rate(sr, where="welch_psd")
-    x = as_signal(x, min_length=2, where="welch_psd")
+    x = as_signal(x, min_length=2, where="welch_psd", refuse_channels_last=True)
     n = x.shape[-1]
     if nperseg is None:
         nperseg = min(n, int(round(2 * sr)))
@@ -455,7 +459,7 @@ def gaussian_entropy(variance) -> np.ndarray | float:
     narrow band, EEG is close to Gaussian, so its entropy depends on its variance only.
     Taught in ``06_physiological_signals``.
     """
-    v = np.asarray(variance, dtype=np.float64)
+    v = as_real_array(variance, "variance", where="gaussian_entropy")
     if np.any(v <= 0):
         raise OutOfRangeError(message("variance", "> 0", v.item() if v.ndim == 0 else v, where="gaussian_entropy"))
     out = 0.5 * np.log(2 * np.pi * np.e * v)
@@ -475,7 +479,8 @@ def differential_entropy(x, sr: float, bands: Mapping[str, tuple[float, float]] 
     """
     sr = as_sample_rate(sr, where="differential_entropy")
     usable = _usable_bands(bands, sr, where="differential_entropy")
-    x = as_signal(x, where="differential_entropy")
+    x = as_signal(x, where="differential_entropy", refuse_channels_last=True)
+    order = as_int(order, "order", where="differential_entropy")
     out = []
     for low, high in usable.values():
         high = min(high, 0.99 * sr / 2)
@@ -503,7 +508,7 @@ def frontal_asymmetry(powers, channels: Sequence[str] | None = None,
     if isinstance(powers, pd.DataFrame):
         table = powers
     else:
-        values = np.asarray(powers, dtype=float)
+        values = as_real_array(powers, "powers", where="frontal_asymmetry")
         if channels is None or values.ndim != 2 or values.shape != (len(channels), len(bands)):
             raise WrongShapeError(message(
                 "powers", "a DataFrame channels x bands, or a (C, n_bands) array with channels naming its rows",
@@ -735,7 +740,7 @@ def hrv(rr_intervals_s) -> pd.Series:
     On a 4 s trial these are rough: HRV is normally measured over minutes.
     Taught in ``06_physiological_signals``.
     """
-    rr = np.asarray(rr_intervals_s, dtype=np.float64).ravel()
+    rr = as_real_array(rr_intervals_s, "rr_intervals_s", where="hrv", finite=False).ravel()
     if rr.size:
         as_signal(rr, "rr_intervals_s", where="hrv")  # finite
         if np.any(rr <= 0):

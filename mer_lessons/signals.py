@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mer_lessons.validation import as_float, as_int, as_signal
+
 #: Semitone names of the twelve pitch classes, C first (as in Hao et al., Eq. 14).
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -40,8 +42,12 @@ def time_axis(sr: float, duration: float) -> np.ndarray:
 def fade(y: np.ndarray, sr: float, fade_seconds: float = 0.01) -> np.ndarray:
     """Linear fade-in and fade-out of ``fade_seconds`` each, so a clip starts and ends without a click.
 
+    ``y``: mono float samples (integer PCM, complex, NaN/inf or 2-D input raise errors of
+    :mod:`mer_lessons.validation` naming ``y``; convert PCM with :func:`mer_lessons.dsp.pcm_to_float`).
+
     Taught in ``01_sound_and_fourier``.
     """
+    y = as_signal(y, "y", where="fade", ndim=1, audio=True)  # real, finite, float (not integer PCM)
     n = min(len(y) // 2, int(round(fade_seconds * sr)))
     out = np.array(y, dtype=np.float32, copy=True)
     if n > 0:
@@ -72,8 +78,7 @@ def harmonic_tone(freq: float, sr: float = 16_000, duration: float = 1.0, *, n_h
 
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    if n_harmonics < 1:
-        raise ValueError(f"n_harmonics must be at least 1, got {n_harmonics}")
+    n_harmonics = as_int(n_harmonics, "n_harmonics", minimum=1, where="harmonic_tone")
     if brightness <= 0:
         raise ValueError(f"brightness must be positive, got {brightness}")
     t = time_axis(sr, duration)
@@ -173,17 +178,17 @@ def add_noise(y: np.ndarray, snr_db: float, *, seed: int = 0, lead_in: int = 0) 
     has ``lead_in + len(y)`` samples, like a recording that starts before anyone speaks
     or plays -- what :func:`mer_lessons.dsp.spectral_subtraction` measures its noise
     spectrum from (used in ``11_kirar_zebra_bilstm_attention``). The SNR is that of ``y``
-    against the noise under it.
+    against the noise under it. ``y`` is checked as in :func:`fade`; ``lead_in`` must be a
+    whole number of samples.
 
     Taught in ``03_mfcc_chroma_and_friends``.
     """
-    y = np.asarray(y, dtype=np.float32)
+    y = as_signal(y, "y", where="add_noise", ndim=1, audio=True).astype(np.float32)
+    snr_db = as_float(snr_db, "snr_db", where="add_noise")
     power = float(np.mean(y**2))
     if power == 0:
         raise ValueError("add_noise: the signal is silent, so an SNR is undefined")
-    lead_in = int(lead_in)
-    if lead_in < 0:
-        raise ValueError(f"add_noise: lead_in must be a number of samples >= 0, got {lead_in}")
+    lead_in = as_int(lead_in, "lead_in", minimum=0, where="add_noise")  # samples
     noise = np.random.default_rng(seed).standard_normal(lead_in + len(y)).astype(np.float32)
     noise *= np.sqrt(power / 10 ** (snr_db / 10) / np.mean(noise**2))
     return np.concatenate([np.zeros(lead_in, dtype=np.float32), y]) + noise

@@ -14,10 +14,17 @@ from typing import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from mer_lessons.validation import EmptyInputError, WrongTypeError, as_class_labels, as_float, as_int, message
 
-def _check_fraction(test_size: float) -> None:
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must be between 0 and 1, got {test_size}")
+
+def _check_fraction(test_size: float, name: str = "test_size", where: str = "split_indices") -> float:
+    """A fraction strictly between 0 and 1 (:class:`~mer_lessons.validation.OutOfRangeError` otherwise)."""
+    return as_float(test_size, name, minimum=0, maximum=1, low_open=True, high_open=True, where=where)
+
+
+def _check_meta(meta, where: str) -> None:
+    if not isinstance(meta, pd.DataFrame):
+        raise WrongTypeError(message("meta", "a pandas DataFrame (one row per example)", meta, where=where))
 
 
 def split_indices(meta: pd.DataFrame, *, by: str | Sequence[str] | None = None, test_size: float = 0.25,
@@ -33,7 +40,8 @@ def split_indices(meta: pd.DataFrame, *, by: str | Sequence[str] | None = None, 
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    _check_fraction(test_size)
+    test_size = _check_fraction(test_size)
+    _check_meta(meta, "split_indices")
     rng = np.random.default_rng(seed)
     n = len(meta)
     if n < 2:
@@ -69,8 +77,13 @@ def group_split(meta: pd.DataFrame, *, by: str = "subject", test_size: float = 0
     are needed. With ``by="subject"`` this is the subject-independent protocol: the model
     never sees a test listener while training. Built on :func:`split_indices`.
 
+    ``test_size`` and ``val_size`` must be fractions in (0, 1).
+
     Taught in ``08_hao_realtime_fusion``.
     """
+    test_size = _check_fraction(test_size, "test_size", "group_split")
+    val_size = _check_fraction(val_size, "val_size", "group_split")
+    _check_meta(meta, "group_split")
     if by not in meta.columns:
         raise KeyError(f"group_split: meta has no column {by!r}")
     groups = pd.unique(meta[by])
@@ -90,8 +103,11 @@ def group_folds(meta: pd.DataFrame, *, by: str | None, n_folds: int = 5, seed: i
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    if n_folds < 2:
-        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
+    n_folds = as_int(n_folds, "n_folds", minimum=2, where="group_folds")
+    _check_meta(meta, "group_folds")
+    if len(meta) < n_folds:
+        raise EmptyInputError(message("meta", f"at least n_folds={n_folds} rows", f"{len(meta)} rows",
+                                      where="group_folds", describe=False))
     rng = np.random.default_rng(seed)
     if by is None:
         labels = rng.permutation(len(meta)) % n_folds
@@ -118,8 +134,9 @@ def group_fold_split(meta: pd.DataFrame, *, by: str = "subject", n_folds: int = 
 
     Taught in ``12_liu_bimodal_audio_video``.
     """
-    if not 0 <= int(fold) < int(n_folds):
-        raise ValueError(f"group_fold_split: fold must be in 0 .. {int(n_folds) - 1}, got {fold}")
+    n_folds = as_int(n_folds, "n_folds", minimum=2, where="group_fold_split")
+    fold = as_int(fold, "fold", minimum=0, maximum=n_folds - 1, where="group_fold_split")
+    val_size = _check_fraction(val_size, "val_size", "group_fold_split")
     rest, test = list(group_folds(meta, by=by, n_folds=int(n_folds), seed=seed))[int(fold)]
     sub = meta.iloc[rest].reset_index(drop=True)
     if sub[by].nunique() < 2:
@@ -161,13 +178,19 @@ def evaluate_protocols(model, X, y, meta: pd.DataFrame, *, protocols: dict[str, 
     shared between training and test parts. The gap between protocols is how much a
     model profits from having seen the same listener or clip.
 
+    ``n_folds`` must be an integer >= 2 and ``y`` hold at least two classes (else an
+    :class:`~mer_lessons.validation.InputError` naming the argument, instead of a crash
+    inside scikit-learn).
+
     Taught in ``04_emotion_models_and_datasets``.
     """
     from sklearn.base import clone
 
+    n_folds = as_int(n_folds, "n_folds", minimum=2, where="evaluate_protocols")
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y) or len(X) != len(meta):
         raise ValueError(f"evaluate_protocols: X ({len(X)}), y ({len(y)}) and meta ({len(meta)}) differ in length")
+    as_class_labels(y, "y", where="evaluate_protocols")
     rows = []
     for name, by in (protocols or DEFAULT_PROTOCOLS).items():
         scores, shared = [], []

@@ -42,16 +42,52 @@ import pandas as pd
 import torch
 
 from mer_lessons.metrics import latency_summary
-from mer_lessons.validation import (EmptyInputError, OutOfRangeError, UnknownOptionError, WrongShapeError,
-                                    as_float, as_int, as_sample_rate, message)
+from mer_lessons.validation import (EmptyInputError, InputError, NonFiniteError, OutOfRangeError,
+                                    UnknownOptionError, WrongShapeError, WrongTypeError, as_float, as_int,
+                                    as_sample_rate, message)
 from mer_lessons.windows import FEATURE_DIMS, RATE_KEYS, Featurizer, window_features
 
 __all__ = [
     "RingBuffer", "QUADRANTS", "stream_from_arrays", "stream_from_dataset", "StreamingPipeline",
-    "StreamReport",
+    "StreamReport", "MissingModalityError",
 ]
 
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
+
+
+class MissingModalityError(InputError, KeyError):
+    """A modality the stream or the model needs has no entry (no rate in ``rates``, no
+    samples in a chunk). The message lists what was given and what has a rate.
+
+    Also a ``KeyError`` (what the dictionary look-up used to raise), so ``except KeyError``
+    still catches it. Taught in ``08_hao_realtime_fusion``.
+    """
+
+    def __str__(self) -> str:  # a KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def _check_rates(rates: Any, needed: Sequence[str], where: str, *, given: Optional[Sequence[str]] = None,
+                 name: str = "rates") -> Dict[str, float]:
+    """``rates`` checked: a mapping with a sample rate > 0 for every modality of ``needed``."""
+    if not isinstance(rates, Mapping):
+        raise WrongTypeError(message(name, "a dict {modality: sample rate in Hz}", rates, where=where))
+    missing = [m for m in needed if m not in rates]
+    if missing:
+        listed = sorted(given) if given is not None else list(needed)
+        raise MissingModalityError(message(
+            name, f"a sample rate for every modality {listed}", f"no rate for {missing}", where=where,
+            describe=False, hint=f"{name} has rates for {sorted(map(str, rates))}"))
+    return {m: as_sample_rate(rates[m], f"{name}[{m!r}]", where=where) for m in needed}
+
+
+def _check_finite(x: np.ndarray, name: str, where: str, *, what: str = "") -> None:
+    """:class:`NonFiniteError` if the float array ``x`` holds NaN or inf (integer data always pass)."""
+    if x.dtype.kind in "fc" and not np.all(np.isfinite(x)):
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise NonFiniteError(message(
+            name, "finite (no NaN or inf)", f"{bad} non-finite value{'s' if bad != 1 else ''}{what}", where=where,
+            describe=False, hint="a model would label garbage: interpolate or cut out the gaps before streaming"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -67,7 +103,8 @@ class RingBuffer:
     ``skip`` samples before the newest one, oldest first, as ``(n,)`` for one channel or
     ``(channels, n)``. A single push larger than ``capacity`` raises ``ValueError``
     (it would silently drop data the caller thinks is buffered); so does reading more
-    than is buffered.
+    than is buffered. Samples that are NaN or infinite raise
+    :class:`~mer_lessons.validation.NonFiniteError` and nothing of that chunk is stored.
 
     Taught in ``08_hao_realtime_fusion``.
     """
@@ -97,6 +134,7 @@ class RingBuffer:
 
     def push(self, x) -> None:
         x = self._as_2d(x)
+        _check_finite(x, "x", "RingBuffer.push")
         n = x.shape[1]
         if n > self.capacity:
             raise OutOfRangeError(message("x", f"at most {self.capacity} samples long (the capacity)", n,
@@ -151,17 +189,28 @@ def stream_from_arrays(signals: Mapping[str, np.ndarray], rates: Mapping[str, fl
     signal exactly (a 4 fps face stream gives empty ``(0, H, W)`` chunks in between).
     Yields ``{"t": start time (s, from t0), "rates", "trial", "label", <name>: chunk}``.
 
+    Checked when the first chunk is asked for: ``chunk_s`` must be a finite number > 0,
+    every rate a finite number > 0 (a modality without a rate raises
+    :class:`MissingModalityError`, listing the modalities given and those with rates), and
+    a signal holding NaN or inf raises :class:`~mer_lessons.validation.NonFiniteError`
+    naming it (a model would label garbage).
+
     Taught in ``08_hao_realtime_fusion``.
     """
     chunk_s = as_float(chunk_s, "chunk_s", minimum=0, low_open=True, where="stream_from_arrays", unit="s")
+    if not isinstance(signals, Mapping):
+        raise WrongTypeError(message("signals", "a dict {modality: array}", signals, where="stream_from_arrays"))
     names = list(signals)
     if not names:
         raise EmptyInputError(message("signals", "a non-empty dict of signals", "{}", where="stream_from_arrays",
                                       describe=False))
-    missing = [m for m in names if m not in rates]
-    if missing:
-        raise KeyError(f"stream_from_arrays: rates has no entry for {missing}; it has {sorted(rates)}")
-    rates = {m: as_sample_rate(rates[m], f"rates[{m!r}]", where="stream_from_arrays") for m in names}
+    rates = _check_rates(rates, names, "stream_from_arrays", given=names)
+    for m in names:
+        arr = np.asarray(signals[m])
+        if arr.ndim == 0:
+            raise WrongShapeError(message(f"signals[{m!r}]", "an array with a time axis", "a scalar",
+                                          where="stream_from_arrays", describe=False))
+        _check_finite(arr, f"signals[{m!r}]", "stream_from_arrays")
     lead = "audio" if "audio" in signals else names[0]
 
     def length(m):
@@ -190,16 +239,27 @@ def stream_from_dataset(ds, indices: Optional[Iterable[int]] = None, *, chunk_s:
     modalities are cut by :func:`stream_from_arrays` at the item's own rates
     (``sr``, ``eeg_sr``, ``gsr_sr``, ``ecg_sr``, ``face_fps``), times continue across
     trials, and every chunk carries the trial's ``labels[label_key]`` as ``"label"``.
-    ``indices`` may repeat (to make a long stream); default: every item once.
+    ``indices`` may repeat (to make a long stream); default: every item once. A bad
+    ``chunk_s``, a missing or non-positive rate or a non-finite signal raise as in
+    :func:`stream_from_arrays`.
 
     Taught in ``08_hao_realtime_fusion``.
     """
+    chunk_s = as_float(chunk_s, "chunk_s", minimum=0, low_open=True, where="stream_from_dataset", unit="s")
     rate_keys = RATE_KEYS
     t0 = 0.0
     for i in (range(len(ds)) if indices is None else indices):
         item = ds[int(i)]
+        lacking = [m for m in modalities if m not in item]
+        no_key = [m for m in modalities if m not in rate_keys or rate_keys[m] not in item]
+        if lacking or no_key:
+            raise MissingModalityError(message(
+                "modalities", f"present in item {i} with their rates", list(modalities),
+                where="stream_from_dataset", hint=f"missing signals: {lacking}, missing rates: {no_key}; "
+                f"the item has keys {sorted(map(str, item))}"))
         signals = {m: item[m] for m in modalities}
-        rates = {m: float(item[rate_keys[m]]) for m in modalities}
+        rates = {m: as_sample_rate(item[rate_keys[m]], f"item {i} {rate_keys[m]!r} (rate of {m!r})",
+                                   where="stream_from_dataset") for m in modalities}
         label = item.get("labels", {}).get(label_key)
         last_t = t0
         for chunk in stream_from_arrays(signals, rates, chunk_s=chunk_s, label=label, t0=t0,
@@ -266,6 +326,15 @@ class StreamingPipeline:
     ``featurizer``: turns a window into the model's input (default
     :func:`mer_lessons.windows.window_features`; use the one the model was trained with).
 
+    Bad input raises instead of producing labels: ``window_s``, ``hop_s`` and ``buffer_s``
+    must be finite numbers > 0 (``buffer_s >= window_s``), every rate a finite number > 0;
+    a modality of the model without a rate or missing from a chunk raises
+    :class:`MissingModalityError` (listing the modalities given and those with rates); a
+    chunk holding NaN or inf raises :class:`~mer_lessons.validation.NonFiniteError` naming
+    the modality and the chunk's stream time (nothing of that chunk is buffered); a chunk
+    longer than its buffer raises :class:`~mer_lessons.validation.OutOfRangeError` naming
+    the modality's rate.
+
     Taught in ``08_hao_realtime_fusion``.
     """
 
@@ -276,16 +345,26 @@ class StreamingPipeline:
                  sampler_on: Optional[str] = None, featurizer: Optional[Featurizer] = None):
         window_s = as_float(window_s, "window_s", minimum=0, low_open=True, where="StreamingPipeline", unit="s")
         hop_s = as_float(hop_s, "hop_s", minimum=0, low_open=True, where="StreamingPipeline", unit="s")
+        steps = as_int(steps, "steps", minimum=1, where="StreamingPipeline")
+        if buffer_s is not None:
+            buffer_s = as_float(buffer_s, "buffer_s", minimum=window_s, where="StreamingPipeline", unit="s")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.window_s, self.hop_s = float(window_s), float(hop_s)
         self.sampler = sampler
         self.featurizer = window_features if featurizer is None else featurizer
         self.steps = int(steps)
-        self.rates = ({m: as_sample_rate(r, f"rates[{m!r}]", where="StreamingPipeline") for m, r in rates.items()}
-                      if rates is not None else None)
         self.modalities = list(modalities) if modalities is not None else list(
             getattr(model, "modalities", FEATURE_DIMS))
+        if not self.modalities:
+            raise EmptyInputError(message("modalities", "at least one modality", self.modalities,
+                                          where="StreamingPipeline"))
+        if rates is not None:
+            self.rates = _check_rates(rates, self.modalities, "StreamingPipeline", given=list(rates))
+            self.rates.update({m: as_sample_rate(r, f"rates[{m!r}]", where="StreamingPipeline")
+                               for m, r in rates.items() if m not in self.rates})
+        else:
+            self.rates = None
         self.buffer_s = float(buffer_s) if buffer_s is not None else self.window_s + 2 * self.hop_s
         self.label_names = list(label_names) if label_names is not None else None
         lead = "audio" if "audio" in self.modalities else self.modalities[0]
@@ -367,20 +446,47 @@ class StreamingPipeline:
     def process(self, chunk: Mapping[str, Any]) -> list:
         """Push one chunk into the ring buffers; handle every window that ended.
 
-        Returns the rows (dicts) of the windows completed by this chunk (often none).
+        Returns the rows (dicts) of the windows completed by this chunk (often none). The
+        whole chunk is checked before anything is buffered (see the class docstring).
         """
+        where = "StreamingPipeline.process"
+        if not isinstance(chunk, Mapping):
+            raise WrongTypeError(message("chunk", "a dict {modality: samples, 'rates': ...}", chunk, where=where))
+        given = [k for k in chunk if k not in ("t", "rates", "trial", "label")]
         if self.rates is None:
             if "rates" not in chunk:
-                raise ValueError("StreamingPipeline: give rates= or chunks with a 'rates' entry")
-            self.rates = {m: as_sample_rate(r, f"rates[{m!r}]", where="StreamingPipeline.process")
-                          for m, r in chunk["rates"].items()}
-        no_rate = [m for m in self.modalities if m not in self.rates]
-        if no_rate:
-            raise KeyError(f"StreamingPipeline: no rate for {no_rate}; rates has {sorted(self.rates)}")
+                raise MissingModalityError(message(
+                    "chunk", "a dict with a 'rates' entry (or give StreamingPipeline(rates=...))",
+                    f"keys {sorted(map(str, chunk))}", where=where, describe=False))
+            rates = _check_rates(chunk["rates"], self.modalities, where, given=given, name="chunk['rates']")
+            rates.update({m: as_sample_rate(r, f"chunk['rates'][{m!r}]", where=where)
+                          for m, r in chunk["rates"].items() if m not in rates})
+            self.rates = rates
+        lacking = [m for m in self.modalities if m not in chunk]
+        if lacking:
+            raise MissingModalityError(message(
+                "chunk", f"samples of every modality of the model {self.modalities}", f"none for {lacking}",
+                where=where, describe=False, hint=f"the chunk has {sorted(map(str, given))}; "
+                f"rates are known for {sorted(self.rates)}"))
+        arrays = {}
+        at = chunk.get("t")
+        when = f" in the chunk at t={at:g} s" if isinstance(at, (int, float, np.number)) else ""
         for m in self.modalities:
-            if m not in chunk:
-                raise KeyError(f"chunk lacks modality {m!r}")
             x = np.asarray(chunk[m])
+            _check_finite(x, f"chunk[{m!r}]", where, what=when)
+            n = (x.shape[0] if m == "face" else x.shape[-1]) if x.ndim else 0
+            buf = self.buffers.get(m)
+            cap = buf.capacity if buf is not None else int(math.ceil(self.buffer_s * self.rates[m])) + 1
+            if x.ndim and n > cap:
+                raise OutOfRangeError(message(
+                    f"chunk[{m!r}]", f"at most {cap} samples long (the capacity of its buffer: "
+                    f"buffer_s={self.buffer_s:g} s at {self.rates[m]:g} Hz)",
+                    f"{n} samples = {n / self.rates[m]:g} s at {self.rates[m]:g} Hz", where=where, describe=False,
+                    hint=f"check that {self.rates[m]:g} Hz is the rate of {m!r}, send shorter chunks or give "
+                         "a larger buffer_s"))
+            arrays[m] = x
+        for m in self.modalities:
+            x = arrays[m]
             if m == "face":
                 if x.shape[0]:
                     self._buffer(m, x, self.rates[m]).push(x.reshape(x.shape[0], -1).T)
@@ -424,8 +530,11 @@ class StreamingPipeline:
         channel count of its ring buffer once a chunk has arrived, else 8 for EEG (the
         teaching dataset) and 1 for every other signal.
         """
+        n = as_int(n, "n", minimum=0, where="StreamingPipeline.warmup")
         if self.rates is None:
-            raise ValueError("warmup needs rates (give rates= or process a chunk first)")
+            raise MissingModalityError(message("rates", "known (give StreamingPipeline(rates=...) or process a "
+                                               "chunk first)", "None", where="StreamingPipeline.warmup",
+                                               describe=False))
         counts = dict(channels or {})
         rng = np.random.default_rng(0)
         win = {}
@@ -443,6 +552,8 @@ class StreamingPipeline:
     def run(self, source: Iterable[Mapping[str, Any]], *, max_windows: Optional[int] = None,
             reset: bool = True) -> StreamReport:
         """Feed every chunk of ``source`` to :meth:`process`; stop after ``max_windows``."""
+        if max_windows is not None:
+            max_windows = as_int(max_windows, "max_windows", minimum=0, where="StreamingPipeline.run")
         if reset:
             self.reset()
         for chunk in source:

@@ -83,7 +83,16 @@ Errors
 ------
 Bad arguments raise the error types of :mod:`mer_lessons.validation` (all of them are
 ``ValueError``; a wrong type is also a ``TypeError``), with messages such as
-``fit: epochs must be an integer >= 1, got 0``.
+``fit: epochs must be an integer >= 1, got 0``. Bad data are caught batch by batch, before
+they can spoil the weights: an empty data set or loader raises ``EmptyInputError``, a
+batch holding NaN or inf ``NonFiniteError`` (naming the batch), and with a
+classification loss (``CrossEntropyLoss``/``NLLLoss``, the default) float labels of shape
+``(B,)`` raise ``WrongTypeError`` (convert them with ``y.long()``) and a label outside
+``0 .. C-1`` (``C``: the model's outputs, the last dimension of ``(B, C)`` logits)
+``OutOfRangeError``. A
+training loss that becomes NaN or infinite stops training with
+:class:`TrainingDivergedError` (naming the epoch, the batch and the loss) before that
+batch's step; the checkpoints of earlier epochs stay as they were.
 
 Taught in ``07_deep_learning_primer`` and used by every later training chapter; the steps of :func:`fit` are
 taught in ``08_hao_realtime_fusion`` and ``13_gpus_and_distributed_training``.
@@ -110,7 +119,10 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from mer_lessons.environment import get_device, set_seed
 from mer_lessons.validation import (
+    EmptyInputError,
     InputError,
+    NonFiniteError,
+    OutOfRangeError,
     UnknownOptionError,
     WrongTypeError,
     as_float,
@@ -121,6 +133,7 @@ from mer_lessons.validation import (
 __all__ = [
     "CheckpointError",
     "DictDataset",
+    "TrainingDivergedError",
     "EarlyStopping",
     "History",
     "MixedPrecision",
@@ -148,6 +161,23 @@ class CheckpointError(RuntimeError):
 
     Taught in ``08_hao_realtime_fusion``.
     """
+
+
+class TrainingDivergedError(RuntimeError):
+    """The training loss (or the weights) became NaN or infinite: training diverged.
+
+    Raised by :func:`train_one_epoch` (and :func:`fit`) at the first non-finite loss,
+    before the optimizer steps on it. ``epoch`` (1-based, ``None`` outside :func:`fit`),
+    ``batch`` (1-based within the epoch) and ``loss`` say where. Usual causes: a learning
+    rate that is too high, or NaN/inf in the inputs or targets.
+
+    Taught in ``07_deep_learning_primer``.
+    """
+
+    def __init__(self, text: str, *, epoch: int | None = None, batch: int | None = None,
+                 loss: float | None = None):
+        super().__init__(text)
+        self.epoch, self.batch, self.loss = epoch, batch, loss
 
 
 # --------------------------------------------------------------------------- history
@@ -323,6 +353,91 @@ def _n_correct(out: torch.Tensor, y: torch.Tensor) -> float:
 
 def _resolve_device(device):
     return get_device(device, verbose=False)
+
+
+def _dataset_length(dataset) -> int | None:
+    try:
+        return len(dataset)
+    except TypeError:  # an IterableDataset without __len__
+        return None
+
+
+def _require_examples(dataset, name: str, where: str) -> None:
+    if _dataset_length(dataset) == 0:
+        raise EmptyInputError(message(name, "a data set with at least one example", "0 examples",
+                                      where=where, describe=False))
+
+
+def _class_loss_ignore(loss_fn) -> tuple[bool, int | None]:
+    """``(True, ignore_index)`` for a loss that takes class indices (cross-entropy, NLL)."""
+    if isinstance(loss_fn, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
+        return True, loss_fn.ignore_index
+    if loss_fn in (torch.nn.functional.cross_entropy, torch.nn.functional.nll_loss):
+        return True, -100
+    return False, None
+
+
+def _tensors(x):
+    """``(label, tensor)`` for every floating tensor in a batch input (tensor, tuple, dict)."""
+    if torch.is_tensor(x):
+        return [("", x)] if (x.is_floating_point() or x.is_complex()) else []
+    if isinstance(x, dict):
+        return [(f" (input {k!r})", t) for k, v in x.items() for _, t in _tensors(v)]
+    if isinstance(x, (tuple, list)):
+        return [(f" (input {i})", t) for i, v in enumerate(x) for _, t in _tensors(v)]
+    return []
+
+
+def _check_batch(x, y, out, *, loss_fn, name: str, where: str, batch: int) -> None:
+    """Finite inputs and, for a classification loss, integer labels in ``0 .. C-1``.
+
+    One synchronisation with the device per batch (the counts and the label range are
+    read together).
+    """
+    is_class, ignore = _class_loss_ignore(loss_fn)
+    check_labels = (is_class and torch.is_tensor(y) and torch.is_tensor(out) and out.ndim >= 2
+                    and y.ndim == out.ndim - 1)
+    if check_labels and (y.is_floating_point() or y.dtype == torch.bool or y.is_complex()):
+        raise WrongTypeError(message(
+            f"{name} labels", "integer class indices (torch.long) for a classification loss",
+            f"dtype {y.dtype} in batch {batch}", where=where, describe=False,
+            hint="convert them with y.long() (or pass integer labels); for continuous targets use a "
+                 "regression loss such as loss_fn=torch.nn.MSELoss()"))
+    inputs = _tensors(x)
+    values = [(~torch.isfinite(t)).sum() for _, t in inputs]
+    n_classes = out.shape[1] if check_labels else None
+    if check_labels and y.numel():
+        # ignored labels (ignore_index) count as class 0; no boolean indexing (it would sync)
+        valid = y if ignore is None else torch.where(y != ignore, y, torch.zeros_like(y))
+        lo, hi = torch.aminmax(valid)
+        values += [lo, hi]
+    if not values:
+        return
+    got = torch.stack([v.to(torch.float32) for v in values]).tolist()
+    for (label, _), bad in zip(inputs, got):
+        if bad:
+            raise NonFiniteError(message(
+                name, "finite (no NaN or inf)", f"{int(bad)} non-finite values in batch {batch}{label}",
+                where=where, describe=False,
+                hint="clean the data first (drop or fill those rows, e.g. np.nan_to_num)"))
+    if check_labels and len(got) > len(inputs):
+        lo, hi = got[len(inputs):]
+        if lo < 0 or hi >= n_classes:
+            bad = int(lo) if lo < 0 else int(hi)
+            raise OutOfRangeError(message(
+                f"{name} labels", f"class indices in 0 .. {n_classes - 1} (the model has {n_classes} outputs)",
+                f"label {bad} in batch {batch}", where=where, describe=False,
+                hint="number the classes 0 .. C-1 (e.g. with np.unique(y, return_inverse=True)) or give "
+                     "the model one output per class"))
+
+
+def _check_loss(value: float, *, where: str, batch: int, optimizer=None, what: str = "training loss") -> None:
+    if not math.isfinite(value):
+        lr = f" (lr={current_lr(optimizer):g})" if optimizer is not None else ""
+        raise TrainingDivergedError(
+            f"{where}: the {what} is {value} at batch {batch}: training diverged; the optimizer did not "
+            f"step on it. Lower the learning rate{lr}, and check the inputs and targets for NaN/inf",
+            batch=batch, loss=value)
 
 
 def _check_callable(value, name: str, expected: str, where: str) -> None:
@@ -603,6 +718,7 @@ def train_one_epoch(
     extra_loss: Callable | None = None,
     accuracy: bool = True,
     accumulate: int = 1,
+    name: str = "loader",
 ) -> dict:
     """One pass over ``loader``: forward, loss, backward and an optimizer step per batch.
 
@@ -637,6 +753,14 @@ def train_one_epoch(
         batches; their losses are still divided by ``accumulate``, so every example
         keeps the same weight and that last step is ``r / accumulate`` of a full one.
         ``1`` (the default) steps after every batch.
+    name : str
+        Names the data in error messages (:func:`fit` passes ``"train_data"``).
+
+    Bad data (see the module docstring, *Errors*): a loader without batches raises
+    ``EmptyInputError``; a batch with NaN/inf inputs ``NonFiniteError``; with a
+    classification loss, float labels ``WrongTypeError`` and labels outside the model's
+    ``0 .. C-1`` ``OutOfRangeError``; a NaN or infinite loss :class:`TrainingDivergedError`
+    before the optimizer steps on that batch. Each names the batch (1-based).
 
     Profiling
     ---------
@@ -670,19 +794,27 @@ def train_one_epoch(
     optimizer.zero_grad(set_to_none=True)
     iterator = iter(loader)
     pending = 0  # batches whose gradients wait for a step
+    index = 0
     while True:
         with record("data loading"):
             try:
                 batch = next(iterator)
             except StopIteration:
                 break
+            index += 1
             x, y = _split(batch)
             x, y = _to(x, device), _to(y, device)
         with record("forward"):
             with precision.autocast():
                 out = model(x)
+                _check_batch(x, y, out, loss_fn=loss_fn, name=name, where="train_one_epoch", batch=index)
                 loss = loss_fn(out, y)
                 total = loss if extra_loss is None else loss + extra_loss(model, x)
+            loss_value = loss.item()
+            _check_loss(loss_value, where="train_one_epoch", batch=index, optimizer=optimizer)
+            if extra_loss is not None:
+                _check_loss(total.item(), where="train_one_epoch", batch=index, optimizer=optimizer,
+                            what="training loss + extra_loss")
         with record("backward"):
             precision.backward(total if accumulate == 1 else total / accumulate)
         pending += 1
@@ -692,10 +824,14 @@ def train_one_epoch(
                 optimizer.zero_grad(set_to_none=True)
             pending = 0
         b = len(y)
-        total_loss += loss.item() * b
+        total_loss += loss_value * b
         if accuracy:
             correct += _n_correct(out, y)
         n += b
+    if index == 0:
+        raise EmptyInputError(message(
+            name, "a loader that yields at least one batch", "none", where="train_one_epoch", describe=False,
+            hint="is the data set empty, or drop_last=True with fewer examples than batch_size?"))
     if pending:  # the last, partial group
         with record("optimizer"):
             precision.step(optimizer)
@@ -795,7 +931,7 @@ class EarlyStopping:
 
 
 def evaluate(
-    model, data, *, loss_fn=None, batch_size: int = 256, device="auto"
+    model, data, *, loss_fn=None, batch_size: int = 256, device="auto", name: str = "data"
 ) -> dict:
     """Mean loss and accuracy of ``model`` on ``data``, without gradients.
 
@@ -816,7 +952,11 @@ def evaluate(
     -------
     dict
         ``{"loss": float, "accuracy": float (nan if not applicable), "n": int}``, the
-        loss being the mean over all ``n`` examples.
+        loss being the mean over all ``n`` examples (all ``nan`` and ``n=0`` for an empty
+        data set).
+
+    Batches with NaN/inf inputs, float labels or labels outside the model's classes raise
+    as in :func:`train_one_epoch` (``name`` names the data in the message).
 
     Taught in ``07_deep_learning_primer``; used from ``08_hao_realtime_fusion`` on (``13_gpus_and_distributed_training`` takes it to GPUs).
     """
@@ -829,10 +969,11 @@ def evaluate(
     total_loss, correct, n = 0.0, 0.0, 0
     try:
         with torch.no_grad():
-            for batch in loader:
+            for index, batch in enumerate(loader, 1):
                 x, y = _split(batch)
                 x, y = _to(x, device), _to(y, device)
                 out = model(x)
+                _check_batch(x, y, out, loss_fn=loss_fn, name=name, where="evaluate", batch=index)
                 b = len(y)
                 total_loss += float(loss_fn(out, y)) * b
                 correct += _n_correct(out, y)
@@ -852,7 +993,8 @@ def predict(
     ``data`` is a Dataset, an ``(X, y)`` pair (``y`` ignored) or ``X`` alone.
     ``output="logits"`` returns the raw outputs, shape ``(N, C)`` for a classifier;
     ``"proba"`` applies a softmax over the last axis (shape ``(N, C)``, rows sum to 1);
-    ``"class"`` returns the arg-max class indices, shape ``(N,)``.
+    ``"class"`` returns the arg-max class indices, shape ``(N,)``. A batch with NaN or
+    infinite inputs raises ``NonFiniteError`` naming it (its outputs would be garbage).
 
     Taught in ``05_metrics_and_classical_baselines``.
     """
@@ -867,9 +1009,11 @@ def predict(
     chunks = []
     try:
         with torch.no_grad():
-            for batch in loader:
+            for index, batch in enumerate(loader, 1):
                 x, _ = _split(batch)
-                chunks.append(model(_to(x, device)).float().cpu())
+                x = _to(x, device)
+                _check_batch(x, None, None, loss_fn=None, name="data", where="predict", batch=index)
+                chunks.append(model(x).float().cpu())
     finally:
         model.train(was_training)
     out = torch.cat(chunks) if chunks else torch.empty(0)
@@ -1022,6 +1166,14 @@ def fit(
         ``resume`` names a file that does not exist.
     CheckpointError
         The resume checkpoint is corrupt, unsafe or does not fit the model/optimizer.
+    EmptyInputError, NonFiniteError, WrongTypeError, OutOfRangeError
+        An empty ``train_data``/``val_data``; a batch with NaN/inf inputs; float labels
+        or labels outside ``0 .. C-1`` with a classification loss (see the module
+        docstring, *Errors*). Checked batch by batch, the labels with one min/max each.
+    TrainingDivergedError
+        The training loss became NaN or infinite (named: epoch, batch, loss), or the
+        validation loss or the weights after an epoch did. Nothing of that epoch is
+        saved; checkpoints (written atomically) keep the last finished epoch.
 
     Taught in ``02_stft_and_spectrograms``; ``accumulate``, ``loader_options``,
     ``resume`` and ``stop_after`` in ``13_gpus_and_distributed_training``.
@@ -1074,7 +1226,10 @@ def fit(
     if seed is not None:
         set_seed(seed)
     train_set = _as_dataset(train_data, "train_data")
+    _require_examples(train_set, "train_data", "fit")
     val_set = None if val_data is None else _as_dataset(val_data, "val_data")
+    if val_set is not None:
+        _require_examples(val_set, "val_data", "fit")
     loader = make_loader(train_set, batch_size, shuffle=True, seed=seed,
                          name="train_data", **(loader_options or {}))
     model.to(device)
@@ -1100,19 +1255,33 @@ def fit(
     for epoch in bar:
         start = time.perf_counter()
         lr = current_lr(optimizer)
-        train_scores = train_one_epoch(
-            model, loader, optimizer, loss_fn=loss_fn, device=device,
-            precision=precision, extra_loss=extra_loss, accuracy=want_accuracy,
-            accumulate=accumulate,
-        )
+        try:
+            train_scores = train_one_epoch(
+                model, loader, optimizer, loss_fn=loss_fn, device=device,
+                precision=precision, extra_loss=extra_loss, accuracy=want_accuracy,
+                accumulate=accumulate, name="train_data",
+            )
+        except TrainingDivergedError as exc:
+            bar.close()
+            raise TrainingDivergedError(
+                f"fit: epoch {epoch}, " + str(exc).replace("train_one_epoch: ", "", 1)
+                + ("; the checkpoints in checkpoint_dir are those of the last finished epoch"
+                   if ckpt_dir is not None else ""),
+                epoch=epoch, batch=exc.batch, loss=exc.loss) from None
         if scheduler is not None:
             scheduler.step()
         val_scores = None
         if val_set is not None:
             val_scores = evaluate(
                 model, val_set, loss_fn=loss_fn, batch_size=max(256, batch_size),
-                device=device,
+                device=device, name="val_data",
             )
+            if not math.isfinite(val_scores["loss"]):
+                bar.close()
+                raise TrainingDivergedError(
+                    f"fit: epoch {epoch}: the validation loss is {val_scores['loss']}: training diverged "
+                    "(the weights after the epoch give non-finite outputs); nothing of this epoch was "
+                    f"saved. Lower the learning rate (lr={lr:g})", epoch=epoch, loss=val_scores["loss"])
             if not want_accuracy:
                 val_scores["accuracy"] = math.nan
         history.append_epoch(
@@ -1124,6 +1293,12 @@ def fit(
         history.best_epoch = stopper.best_epoch
         bar.set_postfix(_progress_postfix(history, want_accuracy, val_set is not None))
         if ckpt_dir is not None:
+            if not all(bool(torch.isfinite(p).all()) for p in model.parameters() if p.is_floating_point()):
+                bar.close()
+                raise TrainingDivergedError(
+                    f"fit: epoch {epoch}: the weights became NaN or infinite: training diverged; the "
+                    f"checkpoints of this epoch were not written. Lower the learning rate (lr={lr:g})",
+                    epoch=epoch)
             save_epoch_checkpoints(ckpt_dir, model, optimizer, history, improved=improved)
         if stopper.should_stop:
             history.stopped_early = epoch < epochs

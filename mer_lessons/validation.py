@@ -27,6 +27,8 @@ __all__ = [
     "OutOfRangeError", "UnknownOptionError",
     "message", "as_int", "as_float", "as_sample_rate", "as_frequency", "as_choice",
     "as_signal", "require_shape", "as_frequency_band", "as_labels",
+    "looks_channels_last", "check_channels_last", "as_real_array", "PCM_HINT", "CHANNELS_LAST_HINT",
+    "as_class_labels", "sequence_tensor", "step_mask",
 ]
 
 
@@ -221,12 +223,18 @@ def as_choice(value: Any, name: str, options: Iterable, *, where: Optional[str] 
 
 
 def as_signal(x: Any, name: str = "x", *, where: Optional[str] = None, ndim: Optional[int | Sequence[int]] = None,
-              min_length: int = 1, hint: Optional[str] = None) -> np.ndarray:
+              min_length: int = 1, hint: Optional[str] = None, audio: bool = False,
+              refuse_channels_last: bool = False) -> np.ndarray:
     """``x`` as a finite, real float64 array with time on the last axis.
 
     ``ndim``: the allowed number(s) of dimensions. ``min_length``: samples needed on the
     last axis. Raises :class:`WrongTypeError` (None, strings, complex, objects),
     :class:`WrongShapeError`, :class:`EmptyInputError` or :class:`NonFiniteError`.
+    ``audio=True`` also refuses integer and bool samples (:class:`WrongTypeError`: integer
+    PCM must be scaled to float first, see :data:`PCM_HINT`); physiological signals (ADC
+    counts) keep the default. ``refuse_channels_last=True`` raises :class:`WrongShapeError`
+    for a 2-D input that looks like channels-last audio (:func:`check_channels_last`);
+    a wrong number of dimensions or a too-short last axis mentions that layout anyway.
     Taught in ``01_sound_and_fourier``.
     """
     if x is None:
@@ -239,18 +247,26 @@ def as_signal(x: Any, name: str = "x", *, where: Optional[str] = None, ndim: Opt
     if np.iscomplexobj(arr):
         raise WrongTypeError(message(name, "real-valued", arr, where=where,
                                      hint="take np.abs(x) or x.real explicitly if that is what you mean"))
+    if audio and (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
+        raise WrongTypeError(message(name, "floating-point audio samples (float32/float64, about -1..1)",
+                                     f"dtype {arr.dtype}", where=where, describe=False, hint=PCM_HINT))
     if arr.ndim == 0:
         raise WrongShapeError(message(name, "an array with a time axis", "a scalar", where=where, describe=False))
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             dims = " or ".join(f"{d}-D" for d in allowed)
-            raise WrongShapeError(message(name, dims, f"shape {arr.shape}", where=where, hint=hint, describe=False))
+            layout_hint = CHANNELS_LAST_HINT if looks_channels_last(arr.shape) else hint
+            raise WrongShapeError(message(name, dims, f"shape {arr.shape}", where=where, hint=layout_hint,
+                                          describe=False))
+    if refuse_channels_last:
+        check_channels_last(arr, name, where=where)
     if arr.shape[-1] == 0 or arr.size == 0:
         raise EmptyInputError(message(name, "non-empty", f"shape {arr.shape}", where=where, describe=False))
     if arr.shape[-1] < min_length:
         raise EmptyInputError(message(name, f"at least {min_length} samples long (last axis)",
-                                      f"{arr.shape[-1]}", where=where, describe=False))
+                                      f"{arr.shape[-1]}", where=where, describe=False,
+                                      hint=CHANNELS_LAST_HINT if looks_channels_last(arr.shape) else None))
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
         raise NonFiniteError(message(name, "finite (no NaN or inf)", f"{int(np.sum(~np.isfinite(arr)))} non-finite "
@@ -350,3 +366,89 @@ def step_mask(mask: Any, name: str, shape: Sequence[int], *, where: Optional[str
                                          f"dtype {mask.dtype}", where=where, describe=False))
         mask = mask != 0
     return mask.to(device) if device is not None else mask
+
+
+#: The hint of every "integer audio" error: how to turn PCM into float samples.
+PCM_HINT = ("convert integer PCM to float first with mer_lessons.dsp.pcm_to_float(x) "
+            "(for 16-bit audio: x.astype(np.float32) / 32768)")
+
+#: The hint of every "looks like channels-last" error.
+CHANNELS_LAST_HINT = ("looks like channels-last audio (samples, channels); pass x.T or mix to mono with "
+                      "x.mean(axis=1)")
+
+#: A 2-D input whose last axis has at most this many samples ...
+_MAX_CHANNELS = 8
+#: ... while its first axis has at least this many looks like (samples, channels).
+_MIN_CHANNELS_LAST_SAMPLES = 64
+
+
+def looks_channels_last(shape: Sequence[int]) -> bool:
+    """Whether a shape looks like channels-last audio ``(samples, channels)``: 2-D, the last
+    axis at most 8 long and the first at least 64 (e.g. ``(44100, 2)`` stereo).
+
+    Functions whose 2-D input is ``(clips or channels, samples)`` (time on the last axis)
+    would otherwise read such an array as thousands of 2-sample clips. Taught in
+    ``01_sound_and_fourier``.
+    """
+    shape = tuple(shape)
+    return len(shape) == 2 and 0 < shape[1] <= _MAX_CHANNELS and shape[0] >= _MIN_CHANNELS_LAST_SAMPLES
+
+
+def check_channels_last(x: Any, name: str = "x", *, where: Optional[str] = None) -> None:
+    """Raise :class:`WrongShapeError` when ``x`` (NumPy array or torch tensor) looks channels-last.
+
+    See :func:`looks_channels_last`; the message says to pass ``x.T`` or mix to mono with
+    ``x.mean(axis=1)``. Taught in ``01_sound_and_fourier``.
+    """
+    shape = tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
+    if looks_channels_last(shape):
+        raise WrongShapeError(message(name, "shaped (channels or clips, samples) with time on the last axis",
+                                      f"shape {shape}", where=where, describe=False, hint=CHANNELS_LAST_HINT))
+
+
+def as_real_array(x: Any, name: str, *, where: Optional[str] = None, finite: bool = True,
+                  dtype: Any = np.float64) -> np.ndarray:
+    """``x`` (any shape, scalars included) as a real float array, without NumPy's silent casts.
+
+    Raises :class:`WrongTypeError` for None, strings, objects and complex values (NumPy
+    would drop the imaginary part with only a warning) and, with ``finite=True``,
+    :class:`NonFiniteError` for NaN or inf, each naming ``name``. Torch tensors are
+    converted. Taught in ``01_sound_and_fourier``.
+    """
+    if x is None:
+        raise WrongTypeError(message(name, "an array of numbers", "None", where=where, describe=False))
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise WrongTypeError(message(name, "a numeric array", arr, where=where))
+    if np.iscomplexobj(arr):
+        raise WrongTypeError(message(name, "real-valued", arr, where=where,
+                                     hint="take np.abs(x) or x.real explicitly if that is what you mean"))
+    arr = arr.astype(dtype, copy=False)
+    if finite and not np.all(np.isfinite(arr)):
+        raise NonFiniteError(message(name, "finite (no NaN or inf)", f"{int(np.sum(~np.isfinite(arr)))} non-finite "
+                                     "values", where=where, describe=False))
+    return arr
+
+
+def as_class_labels(values: Any, name: str = "labels", *, where: Optional[str] = None,
+                    min_classes: int = 2) -> np.ndarray:
+    """Class labels for a classifier: :func:`as_labels`, non-empty, with at least ``min_classes`` classes.
+
+    Raises :class:`EmptyInputError` for no labels, and for fewer different classes than
+    ``min_classes`` (a classifier cannot be trained or scored on one class), naming the
+    classes found. Returns the labels as a 1-D object array. Taught in
+    ``05_metrics_and_classical_baselines``.
+    """
+    labels = as_labels(values, name, where=where, min_length=1)
+    try:
+        classes = sorted(set(labels.tolist()), key=repr)
+    except TypeError:  # unhashable labels
+        raise WrongTypeError(message(name, "hashable labels (str, int, ...)", labels[:3].tolist(), where=where))
+    if len(classes) < min_classes:
+        shown = ", ".join(repr(c) for c in classes[:5])
+        raise EmptyInputError(message(
+            name, f"labels of at least {min_classes} different classes", f"only {shown} ({len(labels)} labels)",
+            where=where, describe=False, hint="a classifier needs examples of every class it should tell apart"))
+    return labels

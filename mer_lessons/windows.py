@@ -43,7 +43,7 @@ from torch import nn
 
 from mer_lessons import physio
 from mer_lessons.environment import data_dir
-from mer_lessons.validation import as_choice, as_float, as_int
+from mer_lessons.validation import as_choice, as_float, as_int, as_real_array, as_sample_rate, as_signal
 
 __all__ = ["SIGNAL_MODALITIES", "FEATURE_VERSION", "MINI_RATES", "RATE_KEYS", "FEATURE_DIMS",
            "Featurizer", "window_features", "item_modalities", "cut_windows", "window_dataset",
@@ -112,14 +112,19 @@ def window_features(window: Mapping[str, np.ndarray], rates: Mapping[str, float]
 
     Taught in ``08_hao_realtime_fusion``.
     """
-    steps = as_int(steps, "steps", minimum=1, where="window_features")
+    where = "window_features"
+    steps = as_int(steps, "steps", minimum=1, where=where)
+    n_mels = as_int(n_mels, "n_mels", minimum=1, where=where)
     out: Dict[str, np.ndarray] = {}
     for m, x in window.items():
+        if m != "face":  # samples: real, finite, time last (NaN, complex, channels-last raise, naming the modality)
+            x = as_signal(x, f"window[{m!r}]", where=where, audio=(m == "audio"), refuse_channels_last=True)
+            as_sample_rate(rates[m], f"rates[{m!r}]", where=where)
         x = np.asarray(x)
         if m == "audio":
             y = torch.as_tensor(np.asarray(x, dtype=np.float32).reshape(-1))
             with torch.no_grad():
-                db = _log_mel(float(rates[m]), int(n_mels))(y)[0].numpy()   # (n_mels, frames)
+                db = _log_mel(float(rates[m]), n_mels)(y)[0].numpy()   # (n_mels, frames)
             feats = np.stack([p.mean(axis=-1) for p in _split_steps(db, steps)]) / 80.0
         elif m == "eeg":
             x2 = np.atleast_2d(x).astype(np.float64)
@@ -619,7 +624,8 @@ def clip_windows(ds, featurize: Callable[..., Mapping[str, np.ndarray]], *,
             raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) gave inputs {sorted(map(str, f))}, "
                              f"expected {sorted(chunks)} like the first item")
         for n, x in f.items():
-            x = np.asarray(x, dtype=np.float32).T
+            x = as_real_array(x, f"featurize output {str(n)!r}", where="clip_windows", finite=False,
+                              dtype=np.float32).T   # complex: an error, not a silently dropped imaginary part
             if x.ndim != 2 or (chunks[str(n)] and x.shape != chunks[str(n)][0].shape):
                 expected = chunks[str(n)][0].T.shape if chunks[str(n)] else "(D, T)"
                 raise ValueError(f"clip_windows: item {i} ({item.get('id', i)}) gave {n!r} of shape {x.T.shape}, "

@@ -31,6 +31,7 @@ import pandas as pd
 
 from mer_lessons.data.errors import DatasetFormatError, DatasetNotAvailableError
 from mer_lessons.environment import data_dir
+from mer_lessons.validation import UnknownOptionError
 
 #: Access levels a registry entry may have.
 ACCESS_LEVELS = ("open", "eula", "request", "generated")
@@ -71,6 +72,7 @@ class DownloadFile:
     sha256: str = ""          # "" when the registry does not know it yet
     size_bytes: int = 0       # 0 when unknown
     extract: bool = False     # unpack (zip / tar) after download
+    md5: str = ""             # "" when unknown; the only sum some hosts (Zenodo) publish
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,23 @@ def _registry_text() -> str:
     return (importlib.resources.files("mer_lessons.datasets") / "registry.toml").read_text(encoding="utf-8")
 
 
+_HEX_DIGITS = {"sha256": 64, "md5": 32}   # a registry sum: "" or this many hexadecimal digits
+
+
+def _check_download_file(dataset: str, file: DownloadFile) -> None:
+    """A ``[[<dataset>.files]]`` entry's sums and size are well formed; else ``DatasetFormatError``."""
+    where = f"datasets/registry.toml: [{dataset}] file {file.filename!r}:"
+    for kind, digits in _HEX_DIGITS.items():
+        value = getattr(file, kind)
+        if not isinstance(value, str) or (value.strip() and not re.fullmatch(rf"[0-9a-fA-F]{{{digits}}}",
+                                                                             value.strip())):
+            raise DatasetFormatError(f"{where} {kind} must be \"\" (unknown) or {digits} hexadecimal "
+                                     f"digits, got {value!r}")
+    size = file.size_bytes
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise DatasetFormatError(f"{where} size_bytes must be an integer >= 0 (0: unknown), got {size!r}")
+
+
 def read_registry() -> dict[str, DatasetInfo]:
     """Every registry entry, by dataset name. Raises ``DatasetFormatError`` on a malformed entry.
 
@@ -126,6 +145,8 @@ def read_registry() -> dict[str, DatasetInfo]:
     for name, table in raw.items():
         try:
             files = tuple(DownloadFile(**f) for f in table.get("files", []))
+            for file in files:
+                _check_download_file(name, file)
             info = DatasetInfo(
                 name=name, title=table["title"], access=table["access"],
                 modalities=tuple(table["modalities"]), labels=tuple(table["labels"]), size=table["size"],
@@ -336,17 +357,40 @@ def require_file(path: Path, dataset: str, expected: str) -> Path:
     return Path(path)
 
 
+def require_root(root, dataset: str) -> Path:
+    """``root`` as a ``Path`` if it is an existing folder. A folder that does not exist raises
+    :class:`DatasetNotAvailableError` (a ``FileNotFoundError``) naming it and saying how to
+    get the dataset; a file raises :class:`DatasetFormatError`. Every loader starts with it.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    folder = Path(root).expanduser()
+    if not folder.exists():
+        try:
+            how = " " + dataset_info(dataset).how_to_get(folder)
+        except KeyError:
+            how = ""
+        raise DatasetNotAvailableError(f"{dataset}: the folder {folder} does not exist.{how}")
+    if not folder.is_dir():
+        raise DatasetFormatError(f"{dataset}: {folder} is a file; expected the dataset's folder")
+    return folder
+
+
 def option_names(value, allowed, *, dataset: str, what: str) -> list:
     """A loader option naming one or several choices (``split="train"``,
-    ``quadrants=["Q1", "Q2"]``) as a list; a name not in ``allowed`` raises ``ValueError``
+    ``quadrants=["Q1", "Q2"]``) as a list; a name not in ``allowed`` raises
+    :class:`~mer_lessons.validation.UnknownOptionError` (a ``ValueError``)
     ``"<dataset>: unknown <what>(s) [...]; choose from <allowed>"``.
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    wanted = [value] if isinstance(value, str) else list(value)
+    try:
+        wanted = [value] if isinstance(value, str) else list(value)
+    except TypeError:  # a number, None inside a list is caught below
+        raise UnknownOptionError(f"{dataset}: unknown {what}(s) [{value!r}]; choose from {allowed}") from None
     unknown = [v for v in wanted if v not in allowed]
     if unknown:
-        raise ValueError(f"{dataset}: unknown {what}(s) {unknown}; choose from {allowed}")
+        raise UnknownOptionError(f"{dataset}: unknown {what}(s) {unknown}; choose from {allowed}")
     return wanted
 
 

@@ -5,17 +5,22 @@
 
 1. downloads it into ``<file>.part`` next to its final place, with a progress bar; an
    interrupted download resumes where it stopped (HTTP ``Range``) when the server allows
-   it, and restarts cleanly when it does not;
-2. checks its sha256 against the registry (a mismatch raises :class:`ChecksumError` and
-   deletes the file; when the registry has no sum yet, the measured one is printed so a
-   maintainer can add it);
+   it, and restarts cleanly when it does not (or when it resumes at another offset than
+   asked). A transfer is complete only when as many bytes arrived as announced (the
+   server's Content-Length or Content-Range total, else the registry's ``size_bytes``);
+   fewer raise :class:`IncompleteDownloadError` ("stopped after N of M bytes") and keep
+   the ``.part`` for the next ``fetch``;
+2. checks its size, sha256 and md5 against the registry (a mismatch raises
+   :class:`ChecksumError` and deletes the file). A file that no published value confirms
+   (no sum and no size in the registry) is kept but recorded as ``"verified": false`` in
+   the marker, and a one-line note prints its measured sha256 so a maintainer can add it;
 3. unpacks archives (zip, tar, tar.gz/tgz, tar.bz2, tar.xz) safely: members with absolute
    paths, ``..`` components, links that leave the folder or writes through links, and
    device files are refused with :class:`UnsafeArchiveError`; the archive is unpacked into
    a temporary folder inside the dataset folder and its entries are moved into place with
    ``os.replace`` only when everything succeeded.
 
-A finished dataset gets a marker file, ``.fetched.json`` (files, urls, sums), so a second
+A finished dataset gets a marker file, ``.fetched.json`` (files, urls, sums, ``verified``), so a second
 ``fetch`` is a no-op unless ``force=True``. Datasets under a licence agreement ("eula",
 "request") are never downloaded: ``fetch`` prints where to request them and where to put
 the files. Offline, or when the server fails, ``fetch`` stops at once with
@@ -44,7 +49,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from mer_lessons.data.core import DatasetInfo, DownloadFile, dataset_info
+from mer_lessons.data.core import DatasetInfo, DownloadFile, _check_download_file, dataset_info
 from mer_lessons.data.errors import (
     ChecksumError,
     DatasetFormatError,
@@ -99,8 +104,10 @@ def fetch(name: str, root: str | Path | None = None, *, force: bool = False, pro
     Raises
     ------
     DatasetNotAvailableError : offline, the server refused, or the transfer broke off (run
-        ``fetch`` again: a partial ``.part`` download resumes).
-    ChecksumError : a file's sha256 differs from the registry's (the file is deleted).
+        ``fetch`` again: a partial ``.part`` download resumes); :class:`IncompleteDownloadError`
+        (a subclass) when fewer bytes arrived than announced.
+    DatasetFormatError : a registry entry's sha256 / md5 / size_bytes is malformed.
+    ChecksumError : a file's size, sha256 or md5 differs from the registry's (the file is deleted).
     UnsafeArchiveError : an archive member would land outside the folder (nothing of that
         archive is moved into place).
 
@@ -130,6 +137,7 @@ def fetch(name: str, root: str | Path | None = None, *, force: bool = False, pro
 
     for file in info.files:
         _check_filename(file.filename, info.name)
+        _check_download_file(info.name, file)
     target.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(target)
     done = {} if force else _read_marker(marker).get("files", {})
@@ -140,7 +148,7 @@ def fetch(name: str, root: str | Path | None = None, *, force: bool = False, pro
         archive = target / file.filename
         _download(file, archive, info=info, target=target, force=force, progress=progress,
                   timeout=timeout, retries=retries)
-        measured, size = _verify(file, archive)
+        measured, measured_md5, size, verified = _verify(file, archive)
         entries = [file.filename]
         if file.extract:
             try:
@@ -151,7 +159,8 @@ def fetch(name: str, root: str | Path | None = None, *, force: bool = False, pro
             if file.filename not in entries:      # unpacked: the archive is not needed any more
                 archive.unlink(missing_ok=True)
         done[key] = {"url": file.url, "sha256": measured, "registry_sha256": file.sha256,
-                     "size_bytes": size,
+                     "md5": measured_md5, "registry_md5": file.md5, "size_bytes": size,
+                     "verified": verified,
                      "extracted": bool(file.extract), "entries": entries}
         _write_marker(marker, info.name, done, complete=False)
     _write_marker(marker, info.name, done, complete=True)
@@ -187,6 +196,8 @@ def _read_marker(marker: Path) -> dict:
 
 def _same_file(record, file: DownloadFile) -> bool:
     if not isinstance(record, dict) or record.get("url") != file.url:
+        return False
+    if file.md5.strip() and record.get("md5") != file.md5.strip().lower():
         return False
     return not file.sha256.strip() or record.get("sha256") == file.sha256.strip().lower()
 
@@ -243,7 +254,21 @@ def _unavailable(info: DatasetInfo, file: DownloadFile, target: Path, reason: st
 
 
 class _Interrupted(Exception):
-    """The transfer broke off midway; what arrived is in the .part file."""
+    """The transfer broke off midway; what arrived is in the .part file.
+
+    ``received`` / ``expected``: bytes of the whole file on disk and announced (None: unknown).
+    """
+
+    def __init__(self, reason: str, received: int | None = None, expected: int | None = None):
+        super().__init__(reason)
+        self.received, self.expected = received, expected
+
+
+class IncompleteDownloadError(DatasetNotAvailableError):
+    """Fewer bytes arrived than the server announced (or the registry lists); the ``.part`` is kept.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
 
 
 def _download(file: DownloadFile, destination: Path, *, info: DatasetInfo, target: Path, force: bool,
@@ -262,6 +287,12 @@ def _download(file: DownloadFile, destination: Path, *, info: DatasetInfo, targe
         except _Interrupted as error:
             attempt += 1
             if attempt > retries:
+                if error.received is not None and error.expected is not None and part.exists():
+                    raise IncompleteDownloadError(
+                        f"{info.name}: download of {file.filename} stopped after {error.received} of "
+                        f"{error.expected} bytes ({error}); run fetch('{info.name}') again to resume: the "
+                        f"partial download {part} is kept and resumes where it stopped. Or download it by "
+                        f"hand from {file.url} into {target}.") from None
                 raise _unavailable(info, file, target, str(error), resumable=part.exists()) from None
             time.sleep(RETRY_PAUSE * attempt)
         except urllib.error.HTTPError as error:
@@ -316,12 +347,17 @@ _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)", re.IGNORECASE)
 
 
 def _transfer(file: DownloadFile, part: Path, *, progress: bool, timeout: float) -> None:
-    """One attempt: resume ``part`` with a Range request, or (re)start it from zero."""
+    """One attempt: resume ``part`` with a Range request, or (re)start it from zero.
+
+    The body must bring as many bytes as announced: the server's Content-Length (or the
+    total of its Content-Range) or else the registry's ``size_bytes``; fewer raise
+    :class:`_Interrupted` with both counts and keep ``part`` for the next attempt.
+    """
     offset = part.stat().st_size if part.exists() else 0
     if file.size_bytes and offset == file.size_bytes:
         return                                    # complete already; the checksum decides
     if file.size_bytes and offset > file.size_bytes:
-        part.unlink()
+        part.unlink()                             # longer than the file can be: not this file
         offset = 0
     try:
         response = _open(file.url, offset=offset, timeout=timeout)
@@ -337,23 +373,32 @@ def _transfer(file: DownloadFile, part: Path, *, progress: bool, timeout: float)
         offset = 0
         response = _open(file.url, offset=0, timeout=timeout)
 
-    with response:
-        status = response.status
-        if offset and status == 206:
-            match = _CONTENT_RANGE.search(response.headers.get("Content-Range", "") or "")
-            if not match or int(match.group(1)) != offset:
-                part.unlink(missing_ok=True)      # cannot trust the resume: the next attempt starts over
-                raise _Interrupted(f"the server answered the resume request with a different range "
-                                   f"({response.headers.get('Content-Range')!r})")
-            mode = "ab"
-        else:                                     # 200: the server ignores Range, start again
+    whole_size = None                             # the file's size as the server states it
+    if offset and response.status == 206:
+        match = _CONTENT_RANGE.search(response.headers.get("Content-Range", "") or "")
+        if not match or int(match.group(1)) != offset:
+            # The server resumed somewhere else: appending would corrupt the file. Start over.
+            response.close()
+            part.unlink(missing_ok=True)
             offset = 0
-            mode = "wb"
+            response = _open(file.url, offset=0, timeout=timeout)
+        elif match.group(3) != "*":
+            whole_size = int(match.group(3))
+    if not offset or response.status != 206:      # 200: the server ignores Range, start again
+        offset = 0
+    mode = "ab" if offset else "wb"
+
+    with response:
         length = response.headers.get("Content-Length")
-        expected = int(length) if length and length.isdigit() else None
-        total = offset + expected if expected is not None else (file.size_bytes or None)
+        body = int(length) if length and length.strip().isdigit() else None
+        if body is not None:
+            expected = offset + body
+        elif whole_size is not None:
+            expected = whole_size
+        else:
+            expected = file.size_bytes or None    # the registry's size, when known
         received = 0
-        bar = _progress_bar(file.filename, total, offset, progress)
+        bar = _progress_bar(file.filename, expected, offset, progress)
         read = getattr(response, "read1", response.read)
         try:
             with open(part, mode) as handle:
@@ -363,8 +408,8 @@ def _transfer(file: DownloadFile, part: Path, *, progress: bool, timeout: float)
                     try:
                         chunk = read(_CHUNK)           # read1: what has arrived, so a stall loses nothing
                     except (http.client.IncompleteRead, ConnectionError, TimeoutError) as error:
-                        raise _Interrupted(f"the transfer broke off after {offset + received} bytes "
-                                           f"({type(error).__name__})") from None
+                        raise _Interrupted(f"the connection broke off ({type(error).__name__})",
+                                           offset + received, expected) from None
                     if not chunk:
                         break
                     handle.write(chunk)
@@ -372,8 +417,8 @@ def _transfer(file: DownloadFile, part: Path, *, progress: bool, timeout: float)
                     bar.update(len(chunk))
         finally:
             bar.close()
-        if expected is not None and received < expected:
-            raise _Interrupted(f"the transfer broke off after {offset + received} of {offset + expected} bytes")
+    if expected is not None and offset + received < expected:
+        raise _Interrupted("the server closed the connection early", offset + received, expected)
 
 
 def _progress_bar(filename: str, total, initial: int, progress: bool):
@@ -383,29 +428,43 @@ def _progress_bar(filename: str, total, initial: int, progress: bool):
                 desc=filename, disable=not progress, leave=True)
 
 
-def _verify(file: DownloadFile, path: Path) -> tuple[str, int]:
-    """sha256 and size of ``path``; a mismatch with the registry deletes the file and raises."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    measured = digest.hexdigest()
+def _verify(file: DownloadFile, path: Path) -> tuple[str, str, int, bool]:
+    """sha256, md5 (``""`` unless the registry has one), size of ``path`` and whether a
+    published value (sha256, md5, or at least the size) confirmed it. A mismatch with the
+    registry deletes the file and raises :class:`ChecksumError`; a file nothing confirms is
+    kept, with a one-line note and its measured sha256 (for a maintainer to add)."""
+    expected_sha = file.sha256.strip().lower()
+    expected_md5 = file.md5.strip().lower()
     size = path.stat().st_size
-    expected = file.sha256.strip().lower()
-    if expected and measured != expected:
+    if file.size_bytes and size != file.size_bytes:
         path.unlink(missing_ok=True)
         raise ChecksumError(
-            f"{file.filename}: sha256 mismatch (expected {expected}, measured {measured}); the file was "
-            f"deleted. It may have been corrupted in transit or changed on the server ({file.url}).")
-    if not expected:
-        if file.size_bytes and size != file.size_bytes:
+            f"{file.filename}: size mismatch (expected {file.size_bytes} bytes, got {size}); "
+            f"the file was deleted ({file.url}).")
+    sha = hashlib.sha256()
+    md5 = hashlib.md5(usedforsecurity=False) if expected_md5 else None
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+            if md5 is not None:
+                md5.update(chunk)
+    measured = sha.hexdigest()
+    measured_md5 = md5.hexdigest() if md5 is not None else ""
+    for kind, want, got in (("sha256", expected_sha, measured), ("md5", expected_md5, measured_md5)):
+        if want and got != want:
             path.unlink(missing_ok=True)
             raise ChecksumError(
-                f"{file.filename}: size mismatch (expected {file.size_bytes} bytes, got {size}); "
-                f"the file was deleted ({file.url}).")
-        print(f"{file.filename}: the registry has no sha256 for this file; measured "
-              f"sha256 = {measured} ({size} bytes). Add it to datasets/registry.toml.")
-    return measured, size
+                f"{file.filename}: {kind} mismatch (expected {want}, measured {got}); the file was "
+                f"deleted. It may have been corrupted in transit or changed on the server ({file.url}).")
+    verified = bool(expected_sha or expected_md5 or file.size_bytes)
+    if not expected_sha:
+        how = ("its md5 matches the published one" if expected_md5 else
+               "only its size matches the registry; it could not be verified against a published checksum"
+               if file.size_bytes else
+               "could not be verified against a published checksum (the registry has none for it)")
+        print(f"{file.filename}: {how}; measured sha256 = {measured} ({size} bytes): add it to "
+              f"datasets/registry.toml.")
+    return measured, measured_md5, size, verified
 
 
 # --------------------------------------------------------------------------- archives
@@ -609,4 +668,4 @@ def _extract_tar(archive: Path, tf: tarfile.TarFile, members: list[tarfile.TarIn
         raise _unsafe(archive, name, f"{type(error).__name__}: {error}") from error
 
 
-__all__ = ["MARKER", "archive_kind", "check_tar", "check_zip", "extract_archive", "fetch"]
+__all__ = ["MARKER", "IncompleteDownloadError", "archive_kind", "check_tar", "check_zip", "extract_archive", "fetch"]

@@ -237,7 +237,9 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
     ``imageio-ffmpeg`` wheel's), decoded at 16 kHz for video containers and 44.1 kHz
     otherwise. ``sr`` resamples (librosa's soxr resampler).
     Returns ``(audio, sample_rate)``. Raises :class:`DatasetFormatError` naming the file if
-    it cannot be decoded, and ``FileNotFoundError`` if it does not exist.
+    it cannot be decoded, if it holds fewer frames than its header announces (a truncated
+    WAV or FLAC: ``"file truncated: header says N frames, read M"``), and
+    ``FileNotFoundError`` if it does not exist.
 
     Taught in ``04_emotion_models_and_datasets``.
     """
@@ -247,10 +249,17 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
     if not path.exists():
         raise FileNotFoundError(f"{path}: audio file not found")
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        with soundfile.SoundFile(str(path)) as handle:
+            announced = _announced_frames(path, handle)
+            data = handle.read(dtype="float32", always_2d=True)
+            rate = handle.samplerate
         audio = data.T                                               # (channels, samples)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
         audio, rate = _read_with_ffmpeg(path, error)
+    else:
+        if announced is not None and audio.shape[1] < announced:
+            raise DatasetFormatError(f"{path}: file truncated: header says {announced} frames, read {audio.shape[1]} "
+                                     "(download or copy it again)")
     if audio.size == 0:
         raise DatasetFormatError(f"{path}: the audio file holds no samples")
     if mono:
@@ -261,6 +270,41 @@ def read_audio(path: str | Path, *, sr: int | None = None, mono: bool = True) ->
         audio = librosa.resample(y=audio, orig_sr=rate, target_sr=sr).astype(np.float32)
         rate = sr
     return np.ascontiguousarray(audio, dtype=np.float32), int(rate)
+
+
+def _announced_frames(path: Path, handle) -> int | None:
+    """Frames the file's header announces, or None when it does not say (or cannot be trusted).
+
+    For WAV, libsndfile shortens ``frames`` to what the file holds, so the ``data`` chunk
+    size is read from the RIFF header itself; for FLAC the STREAMINFO count is ``frames``
+    (0 = unknown). Other formats (MP3 estimates its length) are not checked.
+    """
+    if handle.format == "FLAC":
+        return int(handle.frames) or None
+    if handle.format != "WAV":
+        return None
+    try:
+        with open(path, "rb") as raw:
+            if raw.read(4) != b"RIFF":
+                return None
+            raw.seek(12)
+            block_align = None
+            while True:
+                header = raw.read(8)
+                if len(header) < 8:
+                    return None
+                chunk, size = header[:4], int.from_bytes(header[4:], "little")
+                if chunk == b"fmt ":
+                    block_align = int.from_bytes(raw.read(16)[12:14], "little")
+                    raw.seek(size - 16 + (size & 1), 1)
+                elif chunk == b"data":
+                    if not block_align or size in (0, 0xFFFFFFFF):  # streamed writers leave the size open
+                        return None
+                    return size // block_align
+                else:
+                    raw.seek(size + (size & 1), 1)
+    except OSError:
+        return None
 
 
 #: How to get an ``ffmpeg`` program, named in the errors of :func:`read_audio`.
@@ -435,3 +479,113 @@ def _convert_frame(cv2, frame: np.ndarray, grey: bool, square: bool, shape: tupl
     if shape is not None and frame.shape[:2] != shape:
         frame = cv2.resize(frame, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
     return np.asarray(frame, dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------- checked values
+
+
+#: Cells :func:`numeric_column` reads as missing by default: an empty (or blank) cell.
+MISSING_CELLS = ("",)
+
+
+def _where(path, dataset: str | None) -> str:
+    return f"{dataset}: {path}" if dataset else str(path)
+
+
+def numeric_column(table: pd.DataFrame, column: str, path: str | Path, *, dataset: str | None = None,
+                   missing: tuple[str, ...] = MISSING_CELLS, allow_missing: bool = True,
+                   integer: bool = False, ids=None, id_name: str = "row", name: str | None = None) -> pd.Series:
+    """Column ``column`` of the CSV table ``table`` (read from ``path``) as float64 numbers.
+
+    Cells that pandas already read as missing (NaN) and text cells in ``missing`` (after
+    stripping spaces; by default only the empty cell) become NaN -- the values a dataset
+    documents as missing. Any other cell that is not a number raises
+    :class:`DatasetFormatError` naming the file, the column, the first bad row and its text,
+    instead of being turned into NaN silently::
+
+        pmemo: .../static_annotations.csv: column 'Valence(mean)', row 3: 'high' is not a number
+
+    Rows are counted from 1 after the header (``ids``, one per row, names them instead, as
+    ``<id_name> <id>``). ``allow_missing=False`` refuses missing cells as well;
+    ``integer=True`` refuses numbers with a fraction. ``name``: the column as the file
+    spells it, for the message (default ``column``). One shared check for every loader.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    raw = table[column]
+    name = column if name is None else name
+    values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+    failed = values.isna().to_numpy()
+    if failed.any():
+        texts = raw.to_numpy()
+        for position in np.flatnonzero(failed):
+            text = texts[position]
+            is_missing = text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA \
+                or (isinstance(text, str) and text.strip() in missing)
+            if is_missing and allow_missing:
+                continue
+            what = "is missing" if is_missing else "is not a number"
+            raise DatasetFormatError(f"{_where(path, dataset)}: column {name!r}, "
+                                     f"{_row_name(position, ids, id_name)}: "
+                                     f"{text!r} {what}")
+    if integer:
+        fraction = values.notna().to_numpy() & (values.to_numpy() % 1 != 0)
+        if fraction.any():
+            position = int(np.flatnonzero(fraction)[0])
+            raise DatasetFormatError(f"{_where(path, dataset)}: column {name!r}, "
+                                     f"{_row_name(position, ids, id_name)}: "
+                                     f"{raw.iloc[position]!r} is not a whole number")
+    return pd.Series(values.to_numpy(), index=table.index, name=column)
+
+
+def _row_name(position: int, ids, id_name: str) -> str:
+    if ids is not None:
+        value = list(ids)[position]
+        return f"{id_name} {value.item() if isinstance(value, np.generic) else value}"
+    return f"row {position + 1}"
+
+
+def check_scale(values, scale: tuple[float, float], path: str | Path, column: str, *, dataset: str | None = None,
+                ids=None, id_name: str = "row", scale_name: str = "", tolerance: float = 1e-6) -> None:
+    """Raise :class:`DatasetFormatError` if a value of ``values`` (one per row; NaN is
+    skipped: missing values are the caller's business) lies outside the documented
+    ``scale = (low, high)``, naming the file, the row (or ``<id_name> <id>`` with ``ids``),
+    the column, the value and the scale::
+
+        deam: .../static_annotations_averaged_songs_1_2000.csv: column 'valence_mean', song_id 2:
+        12 is outside [1, 9], the documented 1-9 scale
+
+    ``tolerance`` forgives rounding just outside the ends.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    array = np.asarray(values, dtype=np.float64).ravel()
+    low, high = scale
+    outside = (array < low - tolerance) | (array > high + tolerance)
+    if outside.any():
+        position = int(np.flatnonzero(outside)[0])
+        named = scale_name or f"{_number(low)}-{_number(high)}"
+        raise DatasetFormatError(f"{_where(path, dataset)}: column {column!r}, {_row_name(position, ids, id_name)}: "
+                                 f"{_number(array[position])} is outside [{_number(low)}, {_number(high)}], "
+                                 f"the documented {named} scale")
+
+
+def check_categories(values, allowed, path: str | Path, column: str, *, dataset: str | None = None,
+                     ids=None, id_name: str = "row") -> None:
+    """Raise :class:`DatasetFormatError` if a value of ``values`` is not one of the
+    documented categories ``allowed``, naming the file, the row (or ``<id_name> <id>``),
+    the column, the value and the allowed ones.
+
+    Taught in ``04_emotion_models_and_datasets``.
+    """
+    allowed = tuple(allowed)
+    for position, value in enumerate(values):
+        if value not in allowed:
+            row = _row_name(position, ids, id_name)
+            raise DatasetFormatError(f"{_where(path, dataset)}: column {column!r}, {row}: {value!r} is not one of "
+                                     f"the documented labels {', '.join(map(str, allowed))}")
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)

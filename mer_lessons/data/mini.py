@@ -66,12 +66,16 @@ from mer_lessons.data.core import Dataset, register_loader
 from mer_lessons.data.errors import DatasetFormatError
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table
 from mer_lessons.environment import data_dir
+from mer_lessons.validation import UnknownOptionError
 
 #: Bump whenever a change to this module changes the generated files (it is part of the cache key).
 GENERATOR_VERSION = 1
 
 #: Units a dataset can be loaded as.
 UNITS = ("trial", "clip")
+
+#: The documented scale of every valence/arousal in the build (true and rated): DEAP's 1-9 SAM.
+SAM_SCALE = (1.0, 9.0)
 
 # --------------------------------------------------------------------------- musical plan
 
@@ -637,9 +641,9 @@ def _check_options(seed, n_clips, n_subjects, clip_seconds, sr, lyrics_contradic
     if not isinstance(lyrics_contradiction, (int, float, np.number)) or not 0.0 <= lyrics_contradiction <= 1.0:
         raise ValueError(f"mini: lyrics_contradiction must be a share in [0, 1], got {lyrics_contradiction!r}")
     if engine not in ENGINES:
-        raise ValueError(f"mini: engine must be one of {ENGINES}, got {engine!r}")
+        raise UnknownOptionError(f"mini: engine must be one of {ENGINES}, got {engine!r}")
     if unit not in UNITS:
-        raise ValueError(f"mini: unit must be one of {UNITS}, got {unit!r}")
+        raise UnknownOptionError(f"mini: unit must be one of {UNITS}, got {unit!r}")
 
 
 def cache_key(*, seed: int, n_clips: int, n_subjects: int, clip_seconds: float, sr: int,
@@ -883,6 +887,13 @@ def _open(folder: Path, *, unit: str, sr: int) -> Dataset:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise DatasetFormatError(f"mini: {folder / name} lacks columns {missing}; expected at least {list(columns)}")
+    from mer_lessons.data.files import check_scale, numeric_column
+
+    for frame, name, columns in ((clips, "clips.csv", ("true_valence", "true_arousal")),
+                                 (trials, "annotations.csv", ("valence", "arousal"))):
+        for column in columns:  # the build writes every cell: text or an empty cell means a damaged file
+            frame[column] = numeric_column(frame, column, folder / name, dataset="mini", allow_missing=False)
+            check_scale(frame[column], SAM_SCALE, folder / name, column, dataset="mini", scale_name="1-9 SAM")
     clips = clips.merge(lyrics, on="clip_id", how="left", validate="one_to_one")
     clips["lyrics_contradicts"] = clips["lyrics_contradicts"].astype(str).str.lower().eq("true")
 

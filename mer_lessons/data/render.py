@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from mer_lessons.data.errors import DatasetFormatError
+from mer_lessons.validation import UnknownOptionError
 
 #: Columns every notes table has (seconds, seconds, MIDI number, MIDI velocity).
 NOTE_COLUMNS = ("onset", "duration", "pitch", "velocity")
@@ -102,8 +103,8 @@ def notes_frame(notes: Any, *, program: int = 0) -> pd.DataFrame:
     if "onset" not in frame.columns and "start" in frame.columns:
         frame = frame.rename(columns={"start": "onset"})
     if "duration" not in frame.columns and "end" in frame.columns and "onset" in frame.columns:
-        frame = frame.assign(duration=pd.to_numeric(frame["end"], errors="coerce")
-                             - pd.to_numeric(frame["onset"], errors="coerce")).drop(columns="end")
+        frame = frame.assign(duration=_numeric(frame["end"], "end") - _numeric(frame["onset"], "onset")
+                             ).drop(columns="end")
     missing = [c for c in NOTE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"notes table: missing column(s) {missing}; expected {list(NOTE_COLUMNS)} "
@@ -308,7 +309,7 @@ def resolve_engine(engine: str = "auto") -> str:
     Taught in ``04_emotion_models_and_datasets``.
     """
     if engine not in ENGINES:
-        raise ValueError(f"render engine must be one of {ENGINES}, got {engine!r}")
+        raise UnknownOptionError(f"render engine must be one of {ENGINES}, got {engine!r}")
     if engine == "auto":
         return "fluidsynth" if fluidsynth_available() else "additive"
     if engine == "fluidsynth" and not fluidsynth_available():

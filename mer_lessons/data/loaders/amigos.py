@@ -69,9 +69,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader, select_participants
+from mer_lessons.data.core import Dataset, register_loader, require_root, select_participants
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import file_stamp
+from mer_lessons.data.files import check_scale, file_stamp
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table
 
 #: The 14 EEG channels (Emotiv EPOC), columns 1-14 of every trial.
@@ -87,6 +87,10 @@ SELF_ASSESSMENT = ("arousal", "valence", "dominance", "liking", "familiarity",
                    "neutral", "disgust", "happiness", "surprise", "anger", "fear", "sadness")
 RATINGS = SELF_ASSESSMENT[:5]
 EMOTIONS = SELF_ASSESSMENT[5:]
+#: AMIGOS's documented scale of the five ratings (arousal ... familiarity): 1-9.
+RATING_SCALE = (1.0, 9.0)
+#: The documented values of the seven basic-emotion ticks: 0 (not felt) or 1 (felt).
+EMOTION_VALUES = (0.0, 1.0)
 #: Names of the four long videos in ``VideoIDs``.
 LONG_VIDEOS = ("N1", "P1", "B1", "U1")
 #: Number of short videos (cells 1-16).
@@ -120,7 +124,7 @@ def load_amigos(root, *, subjects: Iterable | None = None, include_long: bool = 
 
     Taught in ``06_physiological_signals``.
     """
-    root = Path(root)
+    root = require_root(root, "amigos")
     files = _find_files(root, subjects)
     rows, skipped = [], []
     for participant, path in files.items():
@@ -316,6 +320,14 @@ def _rating_row(cell, path: Path, trial: int) -> np.ndarray | None:
         raise DatasetFormatError(
             f"amigos: {path}: labels_selfassessment cell {trial} has {values.size} values; expected 12 "
             f"({', '.join(SELF_ASSESSMENT)})")
+    where = f"{path} labels_selfassessment cell {trial}"
+    for k, name in enumerate(RATINGS):  # NaN (not answered) is handled by the caller
+        check_scale(values[k:k + 1], RATING_SCALE, where, name, dataset="amigos", ids=[trial], id_name="trial",
+                    scale_name="1-9 self-assessment", tolerance=0)
+    for k, name in enumerate(EMOTIONS, start=len(RATINGS)):
+        if np.isfinite(values[k]) and values[k] not in EMOTION_VALUES:
+            raise DatasetFormatError(f"amigos: {where}: column {name!r}, trial {trial}: {values[k]:g} is not one of "
+                                     "the documented values 0, 1 (emotion not felt / felt)")
     return values
 
 

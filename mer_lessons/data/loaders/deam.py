@@ -49,9 +49,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import read_audio, read_csv_text
+from mer_lessons.data.files import check_scale, numeric_column, read_audio, read_csv_text
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table, rescale
 
 NAME = "deam"
@@ -104,17 +104,16 @@ def _static(averaged: Path) -> pd.DataFrame:
         missing = [c for c in _STATIC_REQUIRED if c not in frame.columns]
         if missing:
             raise DatasetFormatError(f"{NAME}: {path} lacks columns {missing}; found {list(frame.columns)}")
-        for column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        for column in frame.columns:  # empty cells (the 2015-only columns) are NaN; other text raises
+            frame[column] = numeric_column(frame, column, path, dataset=NAME)
         bad = frame[["song_id", "valence_mean", "arousal_mean"]].isna().any(axis=1)
         if bad.any():
             lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:5]
             raise DatasetFormatError(f"{NAME}: {path} has missing song_id/valence_mean/arousal_mean values "
                                      f"(lines {lines}); is the file truncated?")
         for column in ("valence_mean", "arousal_mean"):
-            if ((frame[column] < STATIC_RANGE[0]) | (frame[column] > STATIC_RANGE[1])).any():
-                raise DatasetFormatError(f"{NAME}: {path}: '{column}' leaves the 1-9 scale "
-                                         f"(min {frame[column].min()}, max {frame[column].max()})")
+            check_scale(frame[column], STATIC_RANGE, path, column, dataset=NAME, ids=frame["song_id"].astype(int),
+                        id_name="song_id", scale_name="1-9 static", tolerance=0)
         frame["song_id"] = frame["song_id"].astype(int)
         frame["annotation_file"] = filename
         frames.append(frame)
@@ -140,11 +139,14 @@ def _dynamic(path: Path) -> dict[int, tuple[np.ndarray, float]]:
     if not times:
         raise DatasetFormatError(f"{NAME}: {path} has no 'sample_<ms>ms' columns; expected sample_15000ms, ...")
     columns = sorted(times, key=times.get)
-    values = frame[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    ids = numeric_column(frame, "song_id", path, dataset=NAME, integer=True)
+    values = np.column_stack([numeric_column(frame, column, path, dataset=NAME, ids=frame["song_id"], id_name="song_id")
+                              .to_numpy() for column in columns])   # empty cells (shorter songs) are NaN
     finite = values[np.isfinite(values)]
     if finite.size and (finite.min() < DYNAMIC_RANGE[0] - 1e-6 or finite.max() > DYNAMIC_RANGE[1] + 1e-6):
-        raise DatasetFormatError(f"{NAME}: {path} has values outside [-1, 1] (min {finite.min()}, max {finite.max()})")
-    ids = pd.to_numeric(frame["song_id"], errors="coerce")
+        for index, column in enumerate(columns):
+            check_scale(values[:, index], DYNAMIC_RANGE, path, column, dataset=NAME, ids=frame["song_id"],
+                        id_name="song_id", scale_name="[-1, 1] dynamic")
     out = {}
     for song_id, row in zip(ids, values):
         if not np.isfinite(song_id):
@@ -172,7 +174,7 @@ def load_deam(root, *, sr: int | None = None, curves: bool = True) -> Dataset:
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "deam")
     averaged = _find(root, (Path("annotations") / AVERAGED, Path("DEAM_Annotations") / "annotations" / AVERAGED,
                             AVERAGED))
     if averaged is None:

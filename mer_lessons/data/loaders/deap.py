@@ -65,10 +65,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader, select_participants
+from mer_lessons.data.core import Dataset, register_loader, require_root, select_participants
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import file_stamp, load_restricted_pickle, read_csv_text
+from mer_lessons.data.files import check_scale, file_stamp, load_restricted_pickle, numeric_column, read_csv_text
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table
+from mer_lessons.validation import UnknownOptionError, as_choice
 
 #: The 32 EEG channels in the order of the preprocessed files ("Geneva" order).
 EEG_CHANNELS = (
@@ -86,6 +87,10 @@ BASELINE_SECONDS = 3
 BASELINE_SAMPLES = BASELINE_SECONDS * SAMPLE_RATE
 #: Columns of ``labels`` in the ``.dat`` files.
 RATINGS = ("valence", "arousal", "dominance", "liking")
+#: DEAP's documented scale of the four ratings: continuous 1-9 (self-assessment manikins).
+RATING_SCALE = (1.0, 9.0)
+#: DEAP's documented familiarity scale (asked once per video after the session): 1-5.
+FAMILIARITY_SCALE = (1.0, 5.0)
 
 #: Item key -> rows of a trial (a slice for multichannel signals, an int for one channel).
 MODALITY_ROWS = {
@@ -128,13 +133,12 @@ def load_deap(root, *, subjects: Iterable | None = None, baseline: str = "remove
 
     Taught in ``06_physiological_signals``.
     """
-    root = Path(root)
-    if baseline not in BASELINE_MODES:
-        raise ValueError(f"deap: baseline must be one of {BASELINE_MODES}, got {baseline!r}")
-    modalities = tuple(modalities)
+    root = require_root(root, "deap")
+    as_choice(baseline, "baseline", BASELINE_MODES, where="deap")
+    modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
     unknown = [m for m in modalities if m not in MODALITY_ROWS]
     if unknown or not modalities:
-        raise ValueError(f"deap: modalities must be among {tuple(MODALITY_ROWS)}, got {modalities!r}")
+        raise UnknownOptionError(f"deap: modalities must be among {tuple(MODALITY_ROWS)}, got {modalities!r}")
 
     folder = _data_folder(root)
     files = _subject_files(folder, subjects)
@@ -215,12 +219,13 @@ def _read_participant_ratings(root: Path) -> dict | None:
         raise DatasetFormatError(
             f"deap: {path} lacks the columns {missing}; expected {', '.join(_CSV_COLUMNS)}, Start_time, "
             "Valence, Arousal, Dominance, Liking, Familiarity")
-    try:
-        ids = table[list(_CSV_COLUMNS)].apply(pd.to_numeric, errors="raise").astype(int)
-    except (ValueError, TypeError) as error:
-        raise DatasetFormatError(f"deap: {path}: {', '.join(_CSV_COLUMNS)} must be whole numbers ({error})") from error
-    familiarity = (pd.to_numeric(table["Familiarity"], errors="coerce") if "Familiarity" in table.columns
-                   else pd.Series(np.nan, index=table.index))
+    ids = pd.DataFrame({column: numeric_column(table, column, path, dataset="deap", allow_missing=False,
+                                               integer=True) for column in _CSV_COLUMNS}).astype(int)
+    if "Familiarity" in table.columns:  # empty for participants 2, 15 and 23: NaN
+        familiarity = numeric_column(table, "Familiarity", path, dataset="deap")
+        check_scale(familiarity, FAMILIARITY_SCALE, path, "Familiarity", dataset="deap", scale_name="familiarity 1-5")
+    else:
+        familiarity = pd.Series(np.nan, index=table.index)
     ratings = {}
     for (participant, trial, experiment), fam in zip(ids.itertuples(index=False), familiarity):
         ratings[(int(participant), int(experiment))] = {"presentation_trial": int(trial), "familiarity": float(fam)}
@@ -257,6 +262,9 @@ def _unpickle(path: Path) -> tuple[np.ndarray, np.ndarray]:
     labels = labels.astype(np.float64)
     if not np.all(np.isfinite(labels)):
         raise DatasetFormatError(f"deap: {path}: 'labels' holds non-finite ratings; expected numbers in 1-9")
+    for k, name in enumerate(RATINGS):
+        check_scale(labels[:, k], RATING_SCALE, path, name, dataset="deap", ids=range(1, labels.shape[0] + 1),
+                    id_name="trial", scale_name="1-9 SAM")
     return data, labels
 
 

@@ -38,11 +38,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError
 from mer_lessons.data.files import read_audio
 
 NAME = "emodb"
+#: The documented scale of ``erkennung.txt``'s recognition rates: percent, 0-100.
+RECOGNITION_SCALE = (0.0, 100.0)
 
 #: Speaker code -> (sex, age in years), from the EmoDB documentation.
 SPEAKERS = {
@@ -131,10 +133,14 @@ def read_recognition(path: Path) -> dict[str, float]:
                                      f"{max(name_at, rate_at) + 1} (is the file truncated?)")
         value = fields[rate_at].replace("\xa0", "").replace(",", ".")
         try:
-            rates[Path(fields[name_at]).stem] = float(value)
+            rate = float(value)
         except ValueError as error:
             raise DatasetFormatError(f"{NAME}: {path} line {number}: 'erkannt' is not a number "
                                      f"({fields[rate_at]!r})") from error
+        if not RECOGNITION_SCALE[0] <= rate <= RECOGNITION_SCALE[1]:
+            raise DatasetFormatError(f"{NAME}: {path} line {number}: 'erkannt' {fields[rate_at]} is outside "
+                                     "[0, 100], the documented recognition rate in percent")
+        rates[Path(fields[name_at]).stem] = rate
     return rates
 
 
@@ -154,7 +160,7 @@ def load_emodb(root, *, sr: int | None = None, skip_malformed: bool = False) -> 
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "emodb")
     wav = _wav_folder(root)
     rows, malformed = [], []
     for path in sorted(wav.iterdir()):

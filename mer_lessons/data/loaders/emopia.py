@@ -49,11 +49,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, option_names, register_loader, warn_skipped
+from mer_lessons.data.core import Dataset, option_names, register_loader, require_root, warn_skipped
 from mer_lessons.data.errors import DatasetFormatError
 from mer_lessons.data.files import find_dataset_root, read_csv_text
 
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
+#: The documented values of ``label.csv``'s ``4Q`` column: quadrant numbers 1-4.
+QUADRANT_CODES = ("1", "2", "3", "4")
 QUADRANT_VA = {"Q1": (1, 1), "Q2": (0, 1), "Q3": (0, 0), "Q4": (1, 0)}
 SPLITS = ("train", "val", "test")
 #: ``Q{n}_{11-character YouTube id}_{segment}``
@@ -153,7 +155,7 @@ def load_emopia(root, *, split=None, quadrants=None) -> Dataset:
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = _find_root(Path(root))
+    root = _find_root(require_root(root, "emopia"))
     label_path = root / "label.csv"
     if not label_path.exists():
         raise DatasetFormatError(f"emopia: {label_path} is missing; expected the clip labels (ID, 4Q, annotator)")
@@ -177,8 +179,9 @@ def load_emopia(root, *, split=None, quadrants=None) -> Dataset:
 
     label_of = {}
     for line, (clip_id, value) in enumerate(zip(labels["ID"], labels["4Q"]), start=2):
-        if value not in ("1", "2", "3", "4"):
-            raise DatasetFormatError(f"{label_path}, line {line}: 4Q must be 1-4, got {value!r}")
+        if value not in QUADRANT_CODES:
+            raise DatasetFormatError(f"{label_path}, line {line}: 4Q must be 1-4 (the documented quadrants Q1-Q4), "
+                                     f"got {value!r} (clip {clip_id})")
         label_of[clip_id] = f"Q{value}"
     annotator = dict(zip(labels["ID"], labels["annotator"])) if "annotator" in labels.columns else {}
     on_disk = set(meta["id"])

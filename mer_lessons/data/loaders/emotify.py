@@ -49,14 +49,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, option_names, register_loader, warn_skipped
+from mer_lessons.data.core import Dataset, option_names, register_loader, require_root, warn_skipped
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import decode_text, find_dataset_root, parse_csv_text, read_audio
+from mer_lessons.data.files import decode_text, find_dataset_root, numeric_column, parse_csv_text, read_audio
 
 #: The nine GEMS categories, in the order of ``data.csv``.
 GEMS = ("amazement", "solemnity", "tenderness", "nostalgia", "calmness", "power",
         "joyful_activation", "tension", "sadness")
 GENRES = ("classical", "rock", "pop", "electronic")
+#: The documented answers of the GEMS, liked and disliked columns: ticked (1) or not (0).
+ANSWER_SCALE = (0, 1)
 #: Columns of ``data.csv`` after stripping spaces and replacing inner spaces by ``_``.
 COLUMNS = ("track_id", "genre", *GEMS, "mood", "liked", "disliked", "age", "gender", "mother_tongue")
 AUDIO_FOLDERS = ("", "emotifymusic")
@@ -99,10 +101,8 @@ def read_ratings(path: Path) -> pd.DataFrame:
                                  f"header's {widths[0]}; is the file truncated?")
     table = table[list(COLUMNS)].apply(lambda column: column.str.strip())
     table["genre"] = table["genre"].str.lower()
-    track = pd.to_numeric(table["track_id"], errors="coerce")
-    if track.isna().any():
-        line = lines[np.flatnonzero(track.isna())[0]]
-        raise DatasetFormatError(f"{path}, line {line}: 'track id' must be an integer")
+    track = numeric_column(table, "track_id", path, dataset="emotify", allow_missing=False, integer=True,
+                           ids=lines, id_name="line")
     table["track_id"] = track.astype(np.int64)
     bad_genre = ~table["genre"].isin(GENRES)
     if bad_genre.any():
@@ -110,13 +110,14 @@ def read_ratings(path: Path) -> pd.DataFrame:
         raise DatasetFormatError(f"{path}, line {line}: genre {table['genre'][line - 2]!r} is not one of {GENRES}")
     for column in (*GEMS, "liked", "disliked"):
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~values.isin([0, 1])
+        bad = ~values.isin(ANSWER_SCALE)
         if bad.any():
             line = lines[np.flatnonzero(bad)[0]]
-            raise DatasetFormatError(f"{path}, line {line}: {column!r} must be 0 or 1, got {table[column][line - 2]!r}")
+            raise DatasetFormatError(f"{path}, line {line}: {column!r} must be 0 or 1, got {table[column][line - 2]!r} "
+                                     f"(the documented 0/1 answers)")
         table[column] = values.astype(np.int64)
-    for column in ("mood", "age", "gender"):  # empty cells become NaN
-        table[column] = pd.to_numeric(table[column], errors="coerce")
+    for column in ("mood", "age", "gender"):  # empty cells become NaN; other text raises
+        table[column] = numeric_column(table, column, path, dataset="emotify", ids=lines, id_name="line")
     genres_per_track = table.groupby("track_id")["genre"].nunique()
     if (genres_per_track > 1).any():
         track_id = int(genres_per_track[genres_per_track > 1].index[0])
@@ -152,7 +153,7 @@ def load_emotify(root, *, per_participant: bool = False, genres=None, require_au
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = _find_root(Path(root))
+    root = _find_root(require_root(root, "emotify"))
     ratings = read_ratings(root / "data.csv")
     if genres is not None:
         wanted = option_names(genres, GENRES, dataset="emotify", what="genre")

@@ -42,10 +42,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, option_names, register_loader, warn_skipped
+from mer_lessons.data.core import Dataset, option_names, register_loader, require_root, warn_skipped
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import find_dataset_root, read_audio, read_csv_text
+from mer_lessons.data.files import find_dataset_root, numeric_column, read_audio, read_csv_text
 
+#: The documented labels of the ``Quadrant`` column: Russell's quadrants.
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 METADATA = "panda_dataset_taffc_metadata.csv"
 ANNOTATIONS = "panda_dataset_taffc_annotations.csv"
@@ -94,7 +95,7 @@ def load_fourq(root, *, quadrants=None, require_audio: bool = False, sr: int | N
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = _find_root(Path(root))
+    root = _find_root(require_root(root, "4q"))
     source = root / METADATA if (root / METADATA).exists() else root / ANNOTATIONS
     table = _read_csv(source)
     table = table.rename(columns={k: v for k, v in COLUMNS.items() if k in table.columns})
@@ -114,12 +115,16 @@ def load_fourq(root, *, quadrants=None, require_audio: bool = False, sr: int | N
     if table["song"].duplicated().any():
         twice = table.loc[table["song"].duplicated(), "song"].tolist()[:5]
         raise DatasetFormatError(f"{source}: song id(s) listed twice: {twice}")
-    for column in ("pquad",):
+    lines = np.arange(len(table)) + 2
+    spelled = {v: k for k, v in COLUMNS.items()}  # meta column -> the file's column, for messages
+    for column in ("pquad",):  # empty cells become NaN; other text raises
         if column in table.columns:
-            table[column] = pd.to_numeric(table[column], errors="coerce")
+            table[column] = numeric_column(table, column, source, dataset="4q", ids=lines, id_name="line",
+                                           name=spelled[column])
     for column in ("moods_total", "moods", "genres", "sample"):
         if column in table.columns:
-            table[column] = pd.to_numeric(table[column], errors="coerce").astype("Int64")
+            table[column] = numeric_column(table, column, source, dataset="4q", integer=True, ids=lines,
+                                           id_name="line", name=spelled[column]).astype("Int64")
 
     paths = [root / q / f"{song}.mp3" for song, q in zip(table["song"], table["quadrant"])]
     table["audio_path"] = [str(p) for p in paths]

@@ -53,7 +53,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError
 from mer_lessons.data.files import read_audio
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table, rescale
@@ -61,6 +61,8 @@ from mer_lessons.data.labels import LABEL_COLUMNS, label_table, rescale
 NAME = "iemocap"
 #: Range of IEMOCAP's dimensional ratings, rescaled to 1-9 for the label table.
 SOURCE_RANGE = (1.0, 5.0)
+#: The documented scale of the valence, activation and dominance ratings: 1-5.
+RATING_SCALE = SOURCE_RANGE
 
 EMOTION_NAMES = {
     "neu": "neutral", "fru": "frustration", "ang": "anger", "sad": "sadness", "hap": "happiness",
@@ -94,7 +96,19 @@ def parse_evaluation(path: Path) -> list[dict]:
             raise DatasetFormatError(f"{NAME}: {path} line {number} is not a summary line "
                                      "'[start - end]<TAB>utterance<TAB>code<TAB>[V, A, D]': "
                                      f"{stripped[:80]!r} (is the file truncated?)")
-        start, end, utterance, code, v, a, d = match.groups()
+        start, end, utterance, code, *vad = match.groups()
+        ratings = []
+        for name, text in zip(("valence", "arousal", "dominance"), vad):
+            try:
+                value = float(text)
+            except ValueError:
+                raise DatasetFormatError(f"{NAME}: {path} line {number}: utterance {utterance}: {name} "
+                                         f"{text!r} is not a number") from None
+            if not RATING_SCALE[0] <= value <= RATING_SCALE[1]:
+                raise DatasetFormatError(f"{NAME}: {path} line {number}: utterance {utterance}: {name} {text} is "
+                                         f"outside [1, 5], the documented 1-5 scale of IEMOCAP's dimensional ratings")
+            ratings.append(value)
+        v, a, d = ratings
         parts = _UTTERANCE.match(utterance)
         if not parts:
             raise DatasetFormatError(f"{NAME}: {path} line {number}: utterance id {utterance!r} is not "
@@ -108,7 +122,7 @@ def parse_evaluation(path: Path) -> list[dict]:
             "speaker_sex": "female" if parts.group(3) == "F" else "male",
             "subject": f"Ses{parts.group(1)}{parts.group(3)}",
             "start": float(start), "end": float(end), "emotion_code": code,
-            "valence_1to5": float(v), "arousal_1to5": float(a), "dominance_1to5": float(d),
+            "valence_1to5": v, "arousal_1to5": a, "dominance_1to5": d,
         })
     if not rows:
         raise DatasetFormatError(f"{NAME}: {path} has no utterance summary lines; expected lines like "
@@ -161,7 +175,7 @@ def load_iemocap(root, *, sr: int | None = None, sessions=None, merge_excited: b
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "iemocap")
     base = _base_folder(root)
     wanted = sorted(int(s) for s in sessions) if sessions is not None else range(1, 6)
     rows, texts = [], {}

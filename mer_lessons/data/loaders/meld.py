@@ -67,11 +67,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, option_names, register_loader, warn_skipped
+from mer_lessons.data.core import Dataset, option_names, register_loader, require_root, warn_skipped
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import (decode_text, ffmpeg_program, find_dataset_root, parse_csv_text, read_audio,
-                                    read_video_frames)
-from mer_lessons.validation import as_float, as_int
+from mer_lessons.data.files import (check_categories, decode_text, ffmpeg_program, find_dataset_root, numeric_column,
+                                    parse_csv_text, read_audio, read_video_frames)
+from mer_lessons.validation import as_choice, as_float, as_int
 
 #: split name -> (CSV file, clip folder), as in the official download.
 SPLITS = {
@@ -83,6 +83,7 @@ SPLITS = {
 #: The archive each clip folder comes from inside ``MELD.Raw.tar.gz``.
 SPLIT_ARCHIVES = {"train": "train.tar.gz", "dev": "dev.tar.gz", "test": "test.tar.gz"}
 
+#: MELD's documented emotion labels (column ``Emotion``) and sentiments (``Sentiment``).
 EMOTIONS = ("neutral", "joy", "sadness", "anger", "surprise", "fear", "disgust")
 SENTIMENTS = ("positive", "neutral", "negative")
 
@@ -195,19 +196,18 @@ def _read_split_csv(path: Path, split: str, normalise: bool) -> tuple[pd.DataFra
     table["speaker"] = [clean_text(s, normalise) for s in table["speaker"]]
     for column in ("emotion", "sentiment"):
         table[column] = table[column].str.strip().str.lower()
-    bad = table.loc[~table["emotion"].isin(EMOTIONS), "emotion"]
-    if len(bad):
-        raise DatasetFormatError(f"{path}: unknown emotion label(s) {sorted(set(bad))[:5]}; expected one of {EMOTIONS}")
-    bad = table.loc[~table["sentiment"].isin(SENTIMENTS), "sentiment"]
-    if len(bad):
-        raise DatasetFormatError(f"{path}: unknown sentiment label(s) {sorted(set(bad))[:5]}; "
-                                 f"expected one of {SENTIMENTS}")
+    lines = np.arange(len(table)) + 2
+    for column, allowed in (("emotion", EMOTIONS), ("sentiment", SENTIMENTS)):
+        bad = table.loc[~table[column].isin(allowed), column]
+        if len(bad):
+            try:
+                check_categories(table[column], allowed, path, column.capitalize(), ids=lines, id_name="line")
+            except DatasetFormatError as error:
+                raise DatasetFormatError(f"{error} (unknown {column} label(s) {sorted(set(bad))[:5]})") from None
     for column in ("sr_no", "dialogue_id", "utterance_id", "season", "episode"):
-        numbers = pd.to_numeric(table[column].str.strip(), errors="coerce")
-        if numbers.isna().any():
-            row = int(np.flatnonzero(numbers.isna())[0]) + 2
-            raise DatasetFormatError(f"{path}, line {row}: column {column!r} must be an integer, "
-                                     f"got {table[column].iloc[row - 2]!r}")
+        name = next(k for k, v in COLUMNS.items() if v == column)   # as the file spells it
+        numbers = numeric_column(table, column, path, allow_missing=False, integer=True, ids=lines, id_name="line",
+                                 name=name)
         table[column] = numbers.astype(np.int64)
     for column in ("start_time", "end_time"):
         seconds = []
@@ -274,10 +274,9 @@ def load_meld(root, *, split=None, classes: str | None = None, require_media: bo
     Taught in ``04_emotion_models_and_datasets``; the video frames in
     ``11_kirar_zebra_bilstm_attention``; ``classes="liu9"`` in ``12_liu_bimodal_audio_video``.
     """
-    root = _find_root(Path(root))
+    root = _find_root(require_root(root, "meld"))
     splits = list(SPLITS) if split is None else option_names(split, list(SPLITS), dataset="meld", what="split")
-    if classes is not None and classes not in CLASS_SCHEMES:
-        raise ValueError(f"meld: classes must be None, 'kirar3' or 'liu9', got {classes!r}")
+    as_choice(classes, "classes", (None, *CLASS_SCHEMES), where="meld")
     if audio not in (None, True, False):
         raise ValueError(f"meld: audio must be None, True or False, got {audio!r}")
     if frames not in (None, True, False):

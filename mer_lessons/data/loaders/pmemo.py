@@ -51,9 +51,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError
-from mer_lessons.data.files import read_audio, read_csv_text
+from mer_lessons.data.files import check_scale, numeric_column, read_audio, read_csv_text
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table, rescale
 
 NAME = "pmemo"
@@ -89,7 +89,7 @@ def _numeric(frame: pd.DataFrame, columns, path: Path) -> pd.DataFrame:
     """Columns as floats; a missing or non-numeric cell raises naming the file and rows."""
     out = frame.copy()
     for column in columns:
-        values = pd.to_numeric(out[column], errors="coerce")
+        values = numeric_column(out, column, path, dataset=NAME)   # text in a number's place raises here
         bad = values.isna()
         if bad.any():
             rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:5]   # +2: header line, 1-based
@@ -155,7 +155,7 @@ def _read_eda(path: Path) -> tuple[np.ndarray, list[str], float]:
     if frame.shape[1] < 2:
         raise DatasetFormatError(f"{NAME}: {path} has no listener columns; expected 'time(s)' then one "
                                  "column per listener id")
-    time = pd.to_numeric(frame.iloc[:, 0], errors="coerce").to_numpy(dtype=np.float64)
+    time = numeric_column(frame, frame.columns[0], path, dataset=NAME).to_numpy(dtype=np.float64)
     steps = np.diff(time[np.isfinite(time)])
     steps = steps[steps > 0]
     if steps.size == 0:
@@ -163,7 +163,8 @@ def _read_eda(path: Path) -> tuple[np.ndarray, list[str], float]:
                                  "cannot tell the sampling rate")
     rate = float(np.round(1.0 / np.median(steps), 3))
     subjects = [str(c).strip() for c in frame.columns[1:]]
-    values = frame.iloc[:, 1:].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float32).T
+    values = np.array([numeric_column(frame, column, path, dataset=NAME).to_numpy()   # empty cells: NaN
+                       for column in frame.columns[1:]], dtype=np.float32)
     return np.ascontiguousarray(values), subjects, rate
 
 
@@ -200,7 +201,7 @@ def load_pmemo(root, *, sr: int | None = None, eda: bool = True) -> Dataset:
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "pmemo")
     base = _base_folder(root)
     annotations = base / "annotations"
 
@@ -209,10 +210,8 @@ def load_pmemo(root, *, sr: int | None = None, eda: bool = True) -> Dataset:
     _require_columns(static, _STATIC_COLUMNS, static_path)
     static = _numeric(static, _STATIC_COLUMNS, static_path)
     for column in _STATIC_COLUMNS[1:]:
-        values = static[column]
-        if ((values < SOURCE_RANGE[0] - 1e-6) | (values > SOURCE_RANGE[1] + 1e-6)).any():
-            raise DatasetFormatError(f"{NAME}: {static_path}: '{column}' has values outside [0, 1] "
-                                     f"(min {values.min()}, max {values.max()}); expected PMEmo's [0, 1] scale")
+        check_scale(static[column], SOURCE_RANGE, static_path, column, dataset=NAME, ids=static["musicId"].astype(int),
+                    id_name="musicId", scale_name="PMEmo [0, 1]")
     static["musicId"] = static["musicId"].astype(int)
     if static["musicId"].duplicated().any():
         dupes = static.loc[static["musicId"].duplicated(), "musicId"].tolist()[:5]
@@ -226,7 +225,9 @@ def load_pmemo(root, *, sr: int | None = None, eda: bool = True) -> Dataset:
         _require_columns(std, ("musicId", "Arousal(std)", "Valence(std)"), std_path)
         std = std.rename(columns={"musicId": "music_id", "Arousal(std)": "arousal_std_01",
                                   "Valence(std)": "valence_std_01"})
-        std["music_id"] = pd.to_numeric(std["music_id"], errors="coerce")
+        for column, name in (("music_id", "musicId"), ("arousal_std_01", "Arousal(std)"),
+                             ("valence_std_01", "Valence(std)")):
+            std[column] = numeric_column(std, column, std_path, dataset=NAME, name=name)
         std = std.dropna(subset=["music_id"]).astype({"music_id": int})
         table = table.merge(std[["music_id", "arousal_std_01", "valence_std_01"]], on="music_id", how="left")
 
@@ -249,6 +250,8 @@ def load_pmemo(root, *, sr: int | None = None, eda: bool = True) -> Dataset:
         dynamic = _read_csv(dynamic_path, "columns musicId, frameTime, Arousal(mean), Valence(mean)")
         _require_columns(dynamic, _DYNAMIC_COLUMNS, dynamic_path)
         dynamic = _numeric(dynamic, _DYNAMIC_COLUMNS, dynamic_path)
+        for column in _DYNAMIC_COLUMNS[2:]:
+            check_scale(dynamic[column], SOURCE_RANGE, dynamic_path, column, dataset=NAME, scale_name="PMEmo [0, 1]")
     curves = _curves(dynamic)
 
     lyrics_dir, eda_dir = base / "lyrics", base / "EDA"

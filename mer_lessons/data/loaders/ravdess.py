@@ -40,9 +40,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError
 from mer_lessons.data.files import read_audio
+from mer_lessons.validation import UnknownOptionError
 
 NAME = "ravdess"
 
@@ -126,10 +127,11 @@ def load_ravdess(root, *, sr: int | None = None, vocal_channels=("speech", "song
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "ravdess")
+    vocal_channels = (vocal_channels,) if isinstance(vocal_channels, str) else tuple(vocal_channels)
     unknown = set(vocal_channels) - set(VOCAL_CHANNELS.values())
     if unknown:
-        raise ValueError(f"{NAME}: vocal_channels must be among {sorted(VOCAL_CHANNELS.values())}, "
+        raise UnknownOptionError(f"{NAME}: vocal_channels must be among {sorted(VOCAL_CHANNELS.values())}, "
                          f"got {sorted(unknown)}")
     folders = _actor_folders(root)
     if not folders:

@@ -48,15 +48,17 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from mer_lessons.data.core import Dataset, register_loader
+from mer_lessons.data.core import Dataset, register_loader, require_root
 from mer_lessons.data.errors import DatasetFormatError, UnsafeArchiveError
-from mer_lessons.data.files import read_csv_text
+from mer_lessons.data.files import numeric_column, read_csv_text
 from mer_lessons.data.labels import LABEL_COLUMNS, label_table
 
 NAME = "vgmidi"
 CSV_NAME = "vgmidi_labelled.csv"
 #: Where the -1/+1 signs sit on the 1-9 scale for the label table.
 SIGN_TO_SAM = {-1: 3.0, 1: 7.0}
+#: The documented values of the CSV's ``valence`` and ``arousal`` columns: a sign, -1 or +1.
+SIGN_SCALE = tuple(SIGN_TO_SAM)
 NOTE_COLUMNS = ("onset", "duration", "pitch", "velocity")
 _PHRASE = re.compile(r"_(\d+)\.midi?$", re.IGNORECASE)
 _REQUIRED = ("id", "midi", "valence", "arousal")
@@ -133,7 +135,7 @@ def load_vgmidi(root, *, extract: bool = True) -> Dataset:
 
     Taught in ``04_emotion_models_and_datasets``.
     """
-    root = Path(root)
+    root = require_root(root, "vgmidi")
     base, csv = _base_folder(root)
     table = read_csv_text(csv, dataset=NAME, encodings=("utf-8-sig",), errors="strict", dtype={"midi": str},
                           keep_default_na=True, skipinitialspace=True)
@@ -142,12 +144,14 @@ def load_vgmidi(root, *, extract: bool = True) -> Dataset:
         raise DatasetFormatError(f"{NAME}: {csv} lacks columns {missing}; expected id, series, console, game, "
                                  f"piece, midi, valence, arousal; found {list(table.columns)}")
     for column in ("valence", "arousal"):
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~values.isin(list(SIGN_TO_SAM))
+        lines = np.arange(len(table)) + 2
+        values = numeric_column(table, column, csv, dataset=NAME, ids=lines, id_name="line")  # text raises
+        bad = ~values.isin(list(SIGN_SCALE))
         if bad.any():
-            lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()[:5]
-            raise DatasetFormatError(f"{NAME}: {csv}: '{column}' must be -1 or 1; lines {lines} hold "
-                                     f"{table.loc[bad, column].tolist()[:5]} (is the file truncated?)")
+            lines = lines[bad.to_numpy()].tolist()[:5]
+            raise DatasetFormatError(f"{NAME}: {csv}: '{column}' must be -1 or 1 (the documented valence/arousal "
+                                     f"signs); lines {lines} hold {table.loc[bad, column].tolist()[:5]} "
+                                     "(an empty cell: is the file truncated?)")
         table[column] = values.astype(int)
     if table["midi"].isna().any():
         lines = (np.flatnonzero(table["midi"].isna().to_numpy()) + 2).tolist()[:5]
