@@ -11,6 +11,14 @@ is synchronised before the clock stops.
 
     python bench/latency.py --quick        # 40 windows
     python bench/latency.py --windows 200
+    python bench/latency.py --papers zhao,liu   # the real-time table of these papers only
+    python bench/latency.py --papers none       # Hao's rows only
+
+Then (``--papers``, default all five) one row per paper of the course
+(:func:`mer_lessons.realtime.realtime_table`): its teaching-size model through the same
+pipeline with the chapter's features, p50/p99 per window on one CPU thread, and the
+listeners served in real time with one batched forward pass per hop (``--quick``: fewer
+windows and cycles).
 
 Last line: ``p50_ms=<x> p99_ms=<y>`` of the CPU run without sampler.
 Hao et al. report 24.3 ms (DEAP) / 22.8 ms (AMIGOS) per prediction on a GTX 1080 Ti.
@@ -22,11 +30,25 @@ import argparse
 import math
 
 import mer_lessons  # noqa: F401  (first: the course's CPU policy)
+import pandas as pd
 import torch
 from mer_lessons.data import load
 from mer_lessons.models.hao import DynamicSampler, HaoRecognizer
+from mer_lessons.realtime import PAPER_KEYS, realtime_table
 from mer_lessons.streaming import StreamingPipeline, stream_from_dataset
 from mer_lessons.windows import FEATURE_DIMS
+
+
+def _papers(text, ap):
+    keys = [k.strip().lower() for k in str(text).split(",") if k.strip()]
+    if keys == ["all"]:
+        return list(PAPER_KEYS)
+    if keys in ([], ["none"]):
+        return []
+    unknown = [k for k in keys if k not in PAPER_KEYS]
+    if unknown:
+        ap.error(f"--papers: unknown paper key(s) {unknown}; choose from {', '.join(PAPER_KEYS)}, 'all' or 'none'")
+    return keys
 
 
 def run_one(ds, model, device, windows, sampler=None):
@@ -48,8 +70,12 @@ def main(argv=None):
     ap.add_argument("--checkpoint", default=None, help="state_dict of HaoRecognizer(FEATURE_DIMS, 4)")
     ap.add_argument("--n-clips", type=int, default=8)
     ap.add_argument("--n-subjects", type=int, default=2)
+    ap.add_argument("--papers", default="all",
+                    help="comma-separated paper keys (hao,zhao,wang,kirar,liu) for the real-time table; "
+                         "'all' (default) or 'none'")
     args = ap.parse_args(argv)
     windows = 40 if args.quick else args.windows
+    papers = _papers(args.papers, ap)
 
     ds = load("mini", n_clips=args.n_clips, n_subjects=args.n_subjects, progress=False)
     torch.manual_seed(0)
@@ -80,6 +106,14 @@ def main(argv=None):
     for sampler, s in rows:
         print(f"{s['device']:<8}{sampler:<9}{s['windows']:>8}{s['processed']:>10}{s['skipped']:>8}"
               f"{s['mean_ms']:>9.2f}{s['p50_ms']:>8.2f}{s['p95_ms']:>8.2f}{s['p99_ms']:>8.2f}")
+    if papers:
+        table = realtime_table(papers, quick=args.quick, ds=ds)
+        print()
+        print("every paper's model in real time (p50/p99: one thread per window; listeners: batched, "
+              "p99 of a hop cycle <= hop_s)")
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(table.round({"p50_ms": 2, "p99_ms": 2}).to_string())
+        print()
     cpu = rows[0][1]
     print(f"p50_ms={cpu['p50_ms']:.2f} p99_ms={cpu['p99_ms']:.2f}")
 

@@ -10,8 +10,14 @@ fit the CPUs this process may use, each only where you have not set the variable
 Import ``mer_lessons`` before ``torch`` so that torch starts with it.
 """
 
+import time as _time
+
+#: ``time.monotonic()`` when the package was first imported: a notebook's first line, so the
+#: report (:mod:`mer_lessons.report`) can state how long a chapter took to its measurements.
+IMPORTED_AT = _time.monotonic()
+
 # First, before anything imports NumPy or torch: their thread pools read these variables once.
-from mer_lessons.cpu import apply_cpu_policy as _apply_cpu_policy
+from mer_lessons.cpu import apply_cpu_policy as _apply_cpu_policy  # noqa: E402
 
 _apply_cpu_policy()
 

@@ -85,6 +85,7 @@ SYLLABUS = (
      "Liu et al.: MFCC, openSMILE and SoundNet audio, faces through an RNN and an LSTM, "
      "cross-modal attention and decision fusion"),
     ("13_gpus_and_distributed_training.ipynb", "Training on GPUs and across machines"),
+    ("14_reproducibility_report.ipynb", "The reproducibility report"),
 )
 
 
