@@ -222,6 +222,22 @@ def as_choice(value: Any, name: str, options: Iterable, *, where: Optional[str] 
     return value
 
 
+def _real_numeric_array(x: Any, name: str, what: str, where: Optional[str]) -> np.ndarray:
+    """``x`` (torch tensors converted) as a real numeric NumPy array, unconverted dtype; else
+    :class:`WrongTypeError` for None (``what`` was expected), strings, objects and complex values."""
+    if x is None:
+        raise WrongTypeError(message(name, what, "None", where=where, describe=False))
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise WrongTypeError(message(name, "a numeric array", arr, where=where))
+    if np.iscomplexobj(arr):
+        raise WrongTypeError(message(name, "real-valued", arr, where=where,
+                                     hint="take np.abs(x) or x.real explicitly if that is what you mean"))
+    return arr
+
+
 def as_signal(x: Any, name: str = "x", *, where: Optional[str] = None, ndim: Optional[int | Sequence[int]] = None,
               min_length: int = 1, hint: Optional[str] = None, audio: bool = False,
               refuse_channels_last: bool = False) -> np.ndarray:
@@ -237,16 +253,7 @@ def as_signal(x: Any, name: str = "x", *, where: Optional[str] = None, ndim: Opt
     a wrong number of dimensions or a too-short last axis mentions that layout anyway.
     Taught in ``01_sound_and_fourier``.
     """
-    if x is None:
-        raise WrongTypeError(message(name, "an array of samples", "None", where=where, describe=False))
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise WrongTypeError(message(name, "a numeric array", arr, where=where))
-    if np.iscomplexobj(arr):
-        raise WrongTypeError(message(name, "real-valued", arr, where=where,
-                                     hint="take np.abs(x) or x.real explicitly if that is what you mean"))
+    arr = _real_numeric_array(x, name, "an array of samples", where)
     if audio and (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
         raise WrongTypeError(message(name, "floating-point audio samples (float32/float64, about -1..1)",
                                      f"dtype {arr.dtype}", where=where, describe=False, hint=PCM_HINT))
@@ -415,16 +422,7 @@ def as_real_array(x: Any, name: str, *, where: Optional[str] = None, finite: boo
     :class:`NonFiniteError` for NaN or inf, each naming ``name``. Torch tensors are
     converted. Taught in ``01_sound_and_fourier``.
     """
-    if x is None:
-        raise WrongTypeError(message(name, "an array of numbers", "None", where=where, describe=False))
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise WrongTypeError(message(name, "a numeric array", arr, where=where))
-    if np.iscomplexobj(arr):
-        raise WrongTypeError(message(name, "real-valued", arr, where=where,
-                                     hint="take np.abs(x) or x.real explicitly if that is what you mean"))
+    arr = _real_numeric_array(x, name, "an array of numbers", where)
     arr = arr.astype(dtype, copy=False)
     if finite and not np.all(np.isfinite(arr)):
         raise NonFiniteError(message(name, "finite (no NaN or inf)", f"{int(np.sum(~np.isfinite(arr)))} non-finite "

@@ -14,11 +14,10 @@ import dataclasses
 import hashlib
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from test_data_download import _Handler, _info, _listing, _publish, _Server, _sha, _State, server  # noqa: F401
+from test_data_download import _Handler, _info, _listing, _publish, _sha, serving, server  # noqa: F401
 
 from mer_lessons.data import core, download
 from mer_lessons.data.core import DownloadFile, read_registry
@@ -62,15 +61,9 @@ class _Quirky(_Handler):
 
 @pytest.fixture
 def quirky(server):                                       # noqa: F811 (the imported fixture)
-    httpd = _Server(("127.0.0.1", 0), _Quirky)
-    httpd.state = _State()
-    httpd.state.quirk, httpd.state.cut = None, None
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    httpd.state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd.state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Quirky) as state:
+        state.quirk, state.cut = None, None
+        yield state
 
 
 def _marker(folder: Path) -> dict:

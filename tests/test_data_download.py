@@ -6,6 +6,7 @@ can drop the connection midway through a file once, to simulate an interrupted d
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -103,14 +104,23 @@ def server(monkeypatch):
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setattr(download, "RETRY_PAUSE", 0.0)
-    httpd = _Server(("127.0.0.1", 0), _Handler)
+    with serving(_Handler) as state:
+        yield state
+
+
+@contextlib.contextmanager
+def serving(handler):
+    """A local HTTP server answering with ``handler`` in a thread; yields its shared state."""
+    httpd = _Server(("127.0.0.1", 0), handler)
     httpd.state = _State()
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     httpd.state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd.state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield httpd.state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def _sha(data: bytes) -> str:
