@@ -58,7 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["PHASES", "paper_models", "to_device", "train_step", "profile_step", "plot_phases", "throughput",
+__all__ = ["PHASES", "TEACHING_SIZES", "paper_models", "to_device", "train_step", "profile_step", "plot_phases", "throughput",
            "throughput_table"]
 
 #: The four phases of a training step, in the order a step runs them.
@@ -70,6 +70,15 @@ _SETTING_WORDS = ("fp32", "amp", "bf16", "fp16", "compile", "channels_last")
 # ---------------------------------------------------------------------------------------
 # the models
 # ---------------------------------------------------------------------------------------
+
+#: The teaching sizes of the papers' models used by this chapter and by
+#: :mod:`mer_lessons.realtime` (keyword arguments of each model's constructor or ``build``).
+TEACHING_SIZES = {
+    "hao": {"lstm_hidden": 32},
+    "zhao": {"channels": (8, 12, 16, 20), "stem_channels": 8, "hidden": 32, "fc_hidden": 64},
+    "liu": {"common_dim": 32, "rnn_hidden": 32, "lstm_hidden": 64},
+}
+
 
 def paper_models(n_classes: int = 4, batch: int = 16, seed: int = 0) -> dict:
     """One small (teaching-size) model per paper of the course, each with a random batch.
@@ -124,11 +133,11 @@ def paper_models(n_classes: int = 4, batch: int = 16, seed: int = 0) -> dict:
     models = {}
     torch.manual_seed(seed)
     dims = dict(FEATURE_DIMS)
-    hao = HaoRecognizer(dims, n_classes, code_dim=compact_code_dims(dims), lstm_hidden=32)
+    hao = HaoRecognizer(dims, n_classes, code_dim=compact_code_dims(dims), **TEACHING_SIZES["hao"])
     models["Hao et al.: HaoRecognizer"] = (hao, {m: randn(batch, 8, d) for m, d in dims.items()}, targets())
 
     torch.manual_seed(seed)
-    zhao = MultiSpecDNN((64, 64), n_classes, channels=(8, 12, 16, 20), stem_channels=8, hidden=32, fc_hidden=64)
+    zhao = MultiSpecDNN((64, 64), n_classes, **TEACHING_SIZES["zhao"])
     models["Zhao et al.: MultiSpec-DNN"] = (zhao, {"wideband": randn(batch, 1, 64, 24),
                                                   "narrowband": randn(batch, 1, 64, 24)}, targets())
 
@@ -145,7 +154,7 @@ def paper_models(n_classes: int = 4, batch: int = 16, seed: int = 0) -> dict:
 
     torch.manual_seed(seed)
     liu_dims = {"mfcc": 13, "functionals": 88, "soundnet": 64, "video": 64}
-    liu_model = liu.build("proposed", liu_dims, n_classes=n_classes, common_dim=32, rnn_hidden=32, lstm_hidden=64)
+    liu_model = liu.build("proposed", liu_dims, n_classes=n_classes, **TEACHING_SIZES["liu"])
     liu_inputs = {g: randn(batch, 1, d) for g, d in liu_dims.items() if g != "video"}
     liu_inputs["video"] = randn(batch, 16, liu_dims["video"])
     models["Liu et al.: cross-modal attention + decision fusion"] = (liu_model, liu_inputs, targets())

@@ -72,6 +72,7 @@ import torch
 from torch import nn
 
 from mer_lessons.papers import PAPERS as _paper_modules
+from mer_lessons.profiling import TEACHING_SIZES
 from mer_lessons.validation import (EmptyInputError, WrongTypeError, as_choice, as_float, as_int, message)
 
 __all__ = ["PAPER_KEYS", "StreamModel", "StreamSetup", "stream_setup", "window_latency", "listeners_served",
@@ -330,7 +331,7 @@ def stream_setup(paper: str, *, state_dict: Optional[Mapping[str, Any]] = None, 
         from mer_lessons.windows import FEATURE_DIMS, window_features
 
         dims = dict(FEATURE_DIMS)
-        model = HaoRecognizer(dims, 4, code_dim=compact_code_dims(dims), lstm_hidden=32)
+        model = HaoRecognizer(dims, 4, code_dim=compact_code_dims(dims), **TEACHING_SIZES["hao"])
         wrapped = StreamModel(model, 4, list(dims))
         setup = StreamSetup(paper, _NAMES[paper], wrapped, tuple(dims), window_features,
                             {m: (8, d) for m, d in dims.items()}, tuple(QUADRANTS), steps=8,
@@ -339,7 +340,7 @@ def stream_setup(paper: str, *, state_dict: Optional[Mapping[str, Any]] = None, 
         from mer_lessons.models.zhao import MultiSpecDNN
         from mer_lessons.streaming import QUADRANTS
 
-        model = MultiSpecDNN((64, 64), 4, channels=(8, 12, 16, 20), stem_channels=8, hidden=32, fc_hidden=64)
+        model = MultiSpecDNN((64, 64), 4, **TEACHING_SIZES["zhao"])
 
         def assemble(self, batch):
             x = batch["audio"]
@@ -407,7 +408,7 @@ def stream_setup(paper: str, *, state_dict: Optional[Mapping[str, Any]] = None, 
         dims = dict(groups, video=face.dim)
         classes = tuple(liu_paper.GRADES)
         torch.manual_seed(seed)
-        model = liu.build("proposed", dims, n_classes=len(classes), common_dim=32, rnn_hidden=32, lstm_hidden=64)
+        model = liu.build("proposed", dims, n_classes=len(classes), **TEACHING_SIZES["liu"])
         bounds = np.cumsum([0] + list(groups.values()))
 
         def assemble(self, batch):

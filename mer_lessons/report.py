@@ -127,7 +127,7 @@ class ChapterRecord:
         return (f"{self.paper}: cached by {self.chapter} on {self.written} ({'smoke' if self.smoke else 'default'} "
                 f"run, dataset {s.get('DATASET', '?')}, device {s.get('DEVICE', '?')}, {repeats} repeats, "
                 f"seed {s.get('SEED', '?')}, {self.wall_s:.0f} s); recompute: run notebook {self.chapter} "
-                f"or python -m mer_lessons.report --papers {self.paper} --rerun")
+                f"or python -m mer_lessons.report --papers {self.paper} --rerun{' --smoke' if self.smoke else ''}")
 
     def to_json(self) -> dict:
         return _plain({"version": self.version, "paper": self.paper, "chapter": self.chapter,
@@ -472,7 +472,7 @@ def run_chapters(papers: Iterable[str], *, dataset: str = "mini", device: str = 
         parameters: Dict[str, Any] = {"SMOKE": bool(smoke), "DEVICE": device, "DATASET": datasets[paper]}
         if repeats is not None:
             parameters[REPEATS_PARAMETER[paper]] = as_int(repeats, "repeats", minimum=1, where="run_chapters")
-        result = course.run_notebooks([folder / f"{module.CHAPTER}.ipynb"], out, parameters,
+        result = course.run_course([folder / f"{module.CHAPTER}.ipynb"], out, parameters,
                                       mode="smoke" if smoke else "report", progress=progress).results[0]
         if result.error:
             raise RuntimeError(f"run_chapters: {result.failure_line()}")

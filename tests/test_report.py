@@ -132,3 +132,28 @@ def test_the_report_command_writes_markdown_and_html_with_every_claim(tmp_path, 
             assert claim.text.replace("|", "\\|").replace("\n", " ") in markdown, (paper, claim.key)
     assert "| table3_latency |" in markdown and evaluation.REPRODUCED in markdown
     assert "torch" in markdown and "OMP_WAIT_POLICY" in markdown  # the environment
+
+
+def test_run_chapters_passes_dataset_device_and_repeats_to_each_chapter(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from mer_lessons import course
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for module in PAPERS.values():
+        (notebooks / f"{module.CHAPTER}.ipynb").write_text("{}")
+    calls = []
+
+    def fake_run(paths, out, parameters, **options):
+        calls.append((paths[0].name, parameters))
+        return SimpleNamespace(results=[SimpleNamespace(error=None, seconds=1.5)])
+
+    monkeypatch.setattr(course, "run_course", fake_run)
+    seconds = report.run_chapters(["hao", "liu"], dataset="real", device="cuda", repeats=10, notebooks=notebooks,
+                                  out=tmp_path / "out", progress=False)
+    assert seconds == {"hao": 1.5, "liu": 1.5}
+    assert calls == [("08_hao_realtime_fusion.ipynb", {"SMOKE": False, "DEVICE": "cuda", "DATASET": "deap", "REPEATS": 10}),
+                     ("12_liu_bimodal_audio_video.ipynb", {"SMOKE": False, "DEVICE": "cuda", "DATASET": "meld", "FOLDS": 10})]
+    with pytest.raises(FileNotFoundError, match="no course notebooks"):
+        report.run_chapters(["hao"], notebooks=tmp_path / "elsewhere")
